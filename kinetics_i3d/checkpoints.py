@@ -1,0 +1,274 @@
+"""Reads and writes I3D checkpoints in the original name-based format.
+
+The released checkpoints are TF1 `tf.train.Saver` bundles (`model.ckpt.index`
+and `model.ckpt.data-*`) keyed by variable name. They come in three layouts:
+
+* `RGB/inception_i3d/...`: rgb_scratch and rgb_imagenet;
+* `Flow/inception_i3d/...`: flow_scratch and flow_imagenet;
+* bare names without `RGB/inception_i3d/` (`Conv3d_1a_7x7/conv_3d/w`):
+  rgb_scratch_kin600, whose batch-norm vectors are stored with shape
+  [1, 1, 1, 1, C] and which also holds the `/Momentum` slots of its optimizer.
+
+`restore` finds the layout by itself and is strict: it loads every variable of
+the model or raises one error listing what is missing, unexpected or of the
+wrong shape. `save` writes the first layout, which the original TF1 code (and
+`restore`) reads back.
+"""
+
+import dataclasses
+import os
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import sonnet as snt
+import tensorflow as tf
+
+from kinetics_i3d import errors
+
+# Suffixes of optimizer slots and bookkeeping variables stored beside the
+# model's variables; they are not part of the model.
+_NON_MODEL_SUFFIXES = ('/Momentum', '/Adam', '/Adam_1', '/RMSProp',
+                       '/RMSProp_1', '/ExponentialMovingAverage')
+_NON_MODEL_NAMES = ('global_step',)
+_BATCH_NORM_VECTORS = ('/beta', '/gamma', '/moving_mean', '/moving_variance')
+_MAX_LISTED = 8
+
+
+class CheckpointError(errors.InputError, ValueError):
+  """A checkpoint that cannot be read or does not fit the model."""
+
+
+@dataclasses.dataclass
+class CheckpointMismatchError(CheckpointError):
+  """The checkpoint's variables do not match the model's.
+
+  Attributes:
+    path: the checkpoint prefix.
+    missing: model variables the checkpoint lacks (checkpoint names).
+    unexpected: checkpoint variables in the model's scope that the model lacks.
+    mismatched: (name, checkpoint shape, model shape) for shape mismatches.
+  """
+  path: str
+  missing: List[str]
+  unexpected: List[str]
+  mismatched: List[Tuple[str, Tuple[int, ...], Tuple[int, ...]]]
+
+  def __str__(self) -> str:
+    parts = []
+    for title, items in (('missing', self.missing),
+                         ('unexpected', self.unexpected),
+                         ('of the wrong shape', [
+                             f'{name} {list(have)} (model: {list(want)})'
+                             for name, have, want in self.mismatched
+                         ])):
+      if items:
+        listed = ', '.join(items[:_MAX_LISTED])
+        more = len(items) - _MAX_LISTED
+        listed += f' and {more} more' if more > 0 else ''
+        parts.append(f'{len(items)} {title}: {listed}')
+    return (f'checkpoint {self.path} does not fit the model: ' +
+            '; '.join(parts))
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+  """How model variable names map to checkpoint names.
+
+  Attributes:
+    prefix: what stands before the model's variable names, e.g. 'RGB/' (the
+      model's names start with its module name, 'inception_i3d/').
+    strip_module_name: drop the module name too (the kin600 layout).
+  """
+  prefix: str
+  strip_module_name: bool = False
+
+  def key(self, variable_name: str) -> str:
+    if self.strip_module_name:
+      variable_name = variable_name.split('/', 1)[1]
+    return self.prefix + variable_name
+
+
+def variables_by_name(model: snt.Module) -> Dict[str, tf.Variable]:
+  """The model's variables by name, without the `:0` suffix."""
+  return {v.name[:-len(':0')]: v for v in model.variables}
+
+
+def build(model: snt.Module, num_channels: int) -> None:
+  """Creates the model's variables without running it on data.
+
+  Args:
+    model: an `InceptionI3d` (or any module called as `model(x, is_training)`).
+    num_channels: channels of the inputs (3 for RGB, 2 for flow).
+  """
+  spec = tf.TensorSpec([None, None, None, None, num_channels], tf.float32)
+  tf.function(lambda x: model(x, is_training=False)).get_concrete_function(
+      spec)
+
+
+def _open(path: str):
+  """Opens the checkpoint with prefix `path`.
+
+  Raises:
+    MissingFileError: no checkpoint there.
+    CheckpointError: the files are not a readable checkpoint.
+  """
+  if not tf.io.gfile.exists(path + '.index'):
+    raise errors.MissingFileError(
+        f'no checkpoint at {path} ({path}.index does not exist)')
+  try:
+    return tf.train.load_checkpoint(path)
+  except (tf.errors.OpError, ValueError) as error:
+    message = str(error).strip().splitlines()[0]
+    raise CheckpointError(
+        f'cannot read checkpoint {path}: {message}') from None
+
+
+def _is_model_key(key: str) -> bool:
+  return not (key.endswith(_NON_MODEL_SUFFIXES) or key in _NON_MODEL_NAMES)
+
+
+def find_layout(keys: Sequence[str], module_name: str,
+                scope: Optional[str]) -> Layout:
+  """Works out which layout a checkpoint uses.
+
+  Args:
+    keys: the checkpoint's variable names.
+    module_name: the model's module name, normally 'inception_i3d'.
+    scope: the stream scope the caller expects ('RGB' or 'Flow'), or None.
+
+  Returns:
+    The layout whose names the checkpoint holds.
+
+  Raises:
+    CheckpointError: the checkpoint holds no I3D model under any layout that
+      fits `scope`.
+  """
+  first = f'{module_name}/Conv3d_1a_7x7/conv_3d/w'
+  candidates = [Layout(f'{scope}/')] if scope else []
+  candidates += [Layout(''), Layout('', strip_module_name=True)]
+  key_set = set(keys)
+  for layout in candidates:
+    if layout.key(first) in key_set:
+      return layout
+  others = sorted(k[:-len(first)] for k in keys if k.endswith('/' + first))
+  expected = _layout_description(scope, module_name)
+  if others:
+    raise CheckpointError(
+        f'the checkpoint holds I3D variables under {others[0]!r}, not under '
+        f'{expected}: it is for another stream')
+  raise CheckpointError(f'the checkpoint holds no I3D variables under '
+                        f'{expected}')
+
+
+def _layout_description(scope: Optional[str], module_name: str) -> str:
+  names = [f'{scope}/{module_name}/'] if scope else []
+  return ' or '.join(repr(n) for n in names + [f'{module_name}/', '(bare)'])
+
+
+def restore(model: snt.Module,
+            path: str,
+            scope: Optional[str] = None,
+            num_channels: Optional[int] = None) -> Layout:
+  """Loads every variable of `model` from the checkpoint at `path`.
+
+  Args:
+    model: an `InceptionI3d`. Its variables must exist (it has been called
+      once) unless `num_channels` is given.
+    path: checkpoint prefix, e.g. 'data/checkpoints/rgb_imagenet/model.ckpt'.
+    scope: the stream scope of the checkpoint, 'RGB' or 'Flow', or None for
+      checkpoints written without one.
+    num_channels: if given, the model is first built for inputs with this many
+      channels.
+
+  Returns:
+    The layout the checkpoint used.
+
+  Raises:
+    MissingFileError: there is no checkpoint at `path`.
+    CheckpointError: it cannot be read or holds no I3D under `scope`.
+    CheckpointMismatchError: it does not hold exactly the model's variables
+      with their shapes (nothing is loaded then).
+  """
+  if num_channels is not None:
+    build(model, num_channels)
+  variables = variables_by_name(model)
+  if not any(name.endswith('/conv_3d/w') for name in variables):
+    raise ValueError('the model has no convolution weights yet: call it once '
+                     'or pass num_channels')
+  reader = _open(path)
+  shapes = reader.get_variable_to_shape_map()
+  layout = find_layout(list(shapes), model.name, scope)
+
+  values = {}
+  missing, mismatched = [], []
+  for name, variable in variables.items():
+    key = layout.key(name)
+    if key not in shapes:
+      missing.append(key)
+      continue
+    have, want = tuple(shapes[key]), tuple(variable.shape)
+    squeezable = (name.endswith(_BATCH_NORM_VECTORS) and
+                  have == (1,) * (len(have) - 1) + want[-1:])
+    if have != want and not squeezable:
+      mismatched.append((key, have, want))
+      continue
+    values[name] = key
+  expected = {layout.key(name) for name in variables}
+  in_scope = (lambda k: True) if layout.strip_module_name else (
+      lambda k: k.startswith(layout.prefix + model.name + '/'))
+  unexpected = sorted(k for k in shapes if in_scope(k) and _is_model_key(k) and
+                      k not in expected)
+  if missing or unexpected or mismatched:
+    raise CheckpointMismatchError(path, sorted(missing), unexpected,
+                                  sorted(mismatched))
+  for name, key in values.items():
+    variable = variables[name]
+    variable.assign(np.reshape(reader.get_tensor(key), variable.shape))
+  return layout
+
+
+def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
+  """Writes named arrays as a TF1 `Saver` (V2) checkpoint bundle.
+
+  Also writes the `checkpoint` state file beside it, as `Saver` does, so
+  `tf.train.latest_checkpoint` finds it.
+
+  Args:
+    path: checkpoint prefix; its directory is created if needed.
+    arrays: tensors by checkpoint name.
+  """
+  directory = os.path.dirname(path) or '.'
+  tf.io.gfile.makedirs(directory)
+  names = sorted(arrays)
+  tf.raw_ops.SaveV2(
+      prefix=path,
+      tensor_names=names,
+      shape_and_slices=[''] * len(names),
+      tensors=[tf.convert_to_tensor(arrays[n]) for n in names])
+  base = os.path.basename(path)
+  with tf.io.gfile.GFile(os.path.join(directory, 'checkpoint'), 'w') as f:
+    f.write(f'model_checkpoint_path: "{base}"\n'
+            f'all_model_checkpoint_paths: "{base}"\n')
+
+
+def save(model: snt.Module, path: str, scope: Optional[str] = None,
+         overwrite: bool = False) -> None:
+  """Saves the model's variables under their original names.
+
+  Args:
+    model: the model to save.
+    path: checkpoint prefix, e.g. 'out/model.ckpt'.
+    scope: stream scope to put before the names ('RGB' or 'Flow'), as the
+      released checkpoints have, or None.
+    overwrite: replace a checkpoint already at `path`.
+
+  Raises:
+    ExistingOutputError: a checkpoint exists at `path` and `overwrite` is False.
+  """
+  if not overwrite and tf.io.gfile.exists(path + '.index'):
+    raise errors.ExistingOutputError(f'a checkpoint exists at {path}; pass overwrite=True '
+                          'to replace it')
+  prefix = f'{scope}/' if scope else ''
+  write_arrays(path, {
+      prefix + name: v.numpy() for name, v in variables_by_name(model).items()
+  })

@@ -1,0 +1,263 @@
+"""Tests for reading and writing checkpoints in the original layouts."""
+
+import os
+
+from absl.testing import absltest
+import numpy as np
+import tensorflow as tf
+
+import i3d
+from kinetics_i3d import checkpoints
+from kinetics_i3d import errors
+
+_BN_VECTORS = ('beta', 'moving_mean', 'moving_variance')
+
+
+def _original_shapes(num_channels=3, num_classes=400):
+  """Variable shapes of the original model, by name."""
+  model = i3d.InceptionI3d(num_classes)
+  checkpoints.build(model, num_channels)
+  return {v.name[:-2]: tuple(v.shape) for v in model.variables}
+
+
+def _random_arrays(shapes, seed):
+  rng = np.random.default_rng(seed)
+  return {
+      name: rng.uniform(0.5, 1.5, shape).astype(np.float32)
+      for name, shape in shapes.items()
+  }
+
+
+def _write_raw(path, arrays):
+  """Writes a checkpoint bundle with TensorFlow's own SaveV2 op."""
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  names = sorted(arrays)
+  tf.raw_ops.SaveV2(prefix=path, tensor_names=names,
+                    shape_and_slices=[''] * len(names),
+                    tensors=[arrays[n] for n in names])
+
+
+def _model_values(model):
+  return {v.name[:-2]: v.numpy() for v in model.variables}
+
+
+def _write_tf1(path, arrays, slots=True):
+  """Writes arrays the way the original TF1 code did, with tf.train.Saver."""
+  with tf.Graph().as_default():
+    variables = {
+        name: tf.compat.v1.get_variable(
+            name, initializer=tf.constant(value)) for name, value in
+        arrays.items()
+    }
+    if slots:
+      for name, value in arrays.items():
+        variables[name + '/Momentum'] = tf.compat.v1.get_variable(
+            name + '/Momentum', initializer=tf.zeros_like(value))
+      variables['global_step'] = tf.compat.v1.get_variable(
+          'global_step', initializer=tf.constant(1000, tf.int64))
+    saver = tf.compat.v1.train.Saver(var_list=variables)
+    with tf.compat.v1.Session() as sess:
+      sess.run(tf.compat.v1.global_variables_initializer())
+      saver.save(sess, path)
+
+
+def _read_tf1(path, shapes):
+  """Reads a checkpoint with the original TF1 code path, tf.train.Saver."""
+  with tf.Graph().as_default():
+    variables = {
+        name: tf.compat.v1.get_variable(
+            name, shape=shape, initializer=tf.compat.v1.zeros_initializer())
+        for name, shape in shapes.items()
+    }
+    saver = tf.compat.v1.train.Saver(var_list=variables)
+    with tf.compat.v1.Session() as sess:
+      saver.restore(sess, path)
+      return sess.run(variables)
+
+
+class LayoutsTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.rgb_shapes = _original_shapes(3)
+    cls.flow_shapes = _original_shapes(2)
+    cls.rgb600_shapes = _original_shapes(3, 600)
+
+  def setUp(self):
+    super().setUp()
+    self.dir = self.create_tempdir().full_path
+
+  def _restore_and_compare(self, arrays, key, scope, num_channels,
+                           num_classes=400):
+    path = os.path.join(self.dir, 'model.ckpt')
+    model = i3d.InceptionI3d(num_classes)
+    layout = checkpoints.restore(model, path, scope, num_channels=num_channels)
+    values = _model_values(model)
+    self.assertLen(values, 230)
+    for name, value in values.items():
+      np.testing.assert_array_equal(
+          value, np.reshape(arrays[key(name)], value.shape), err_msg=name)
+    return layout
+
+  def test_rgb_and_flow_layouts(self):
+    for scope, shapes, channels in (('RGB', self.rgb_shapes, 3),
+                                    ('Flow', self.flow_shapes, 2)):
+      arrays = _random_arrays({f'{scope}/{n}': s for n, s in shapes.items()},
+                              seed=len(scope))
+      _write_raw(os.path.join(self.dir, 'model.ckpt'), arrays)
+      layout = self._restore_and_compare(arrays, lambda n, s=scope: f'{s}/{n}',
+                                         scope, channels)
+      self.assertEqual(layout, checkpoints.Layout(f'{scope}/'))
+
+  def test_kinetics600_layout(self):
+    """Bare names, [1, 1, 1, 1, C] batch-norm vectors and Momentum slots."""
+    arrays = {}
+    for name, shape in self.rgb600_shapes.items():
+      if name.rsplit('/', 1)[1] in _BN_VECTORS:
+        shape = (1, 1, 1, 1) + shape
+      arrays[name[len('inception_i3d/'):]] = shape
+    arrays = _random_arrays(arrays, seed=3)
+    _write_tf1(os.path.join(self.dir, 'model.ckpt'), arrays, slots=True)
+    layout = self._restore_and_compare(
+        arrays, lambda n: n[len('inception_i3d/'):], 'RGB', 3, num_classes=600)
+    self.assertTrue(layout.strip_module_name)
+
+  def test_checkpoint_written_by_tf1_saver_restores(self):
+    arrays = _random_arrays(
+        {f'RGB/{n}': s for n, s in self.rgb_shapes.items()}, seed=4)
+    _write_tf1(os.path.join(self.dir, 'model.ckpt'), arrays)
+    self._restore_and_compare(arrays, lambda n: f'RGB/{n}', 'RGB', 3)
+
+  def test_save_restores_in_tf1_saver_and_back(self):
+    model = i3d.InceptionI3d()
+    checkpoints.build(model, 2)
+    for v in model.variables:
+      v.assign(tf.random.uniform(v.shape))
+    path = os.path.join(self.dir, 'out', 'model.ckpt')
+    checkpoints.save(model, path, scope='Flow')
+
+    reader = tf.train.load_checkpoint(path)
+    self.assertEqual(sorted(reader.get_variable_to_shape_map()),
+                     sorted(f'Flow/{n}' for n in self.flow_shapes))
+    with open(os.path.join(self.dir, 'out', 'checkpoint')) as f:
+      self.assertIn('model_checkpoint_path: "model.ckpt"', f.read())
+    self.assertEqual(tf.train.latest_checkpoint(os.path.dirname(path)), path)
+
+    original = _model_values(model)
+    read = _read_tf1(path, {f'Flow/{n}': s for n, s in self.flow_shapes.items()})
+    for name, value in original.items():
+      np.testing.assert_array_equal(read[f'Flow/{name}'], value)
+
+    restored = i3d.InceptionI3d()
+    checkpoints.restore(restored, path, 'Flow', num_channels=2)
+    for name, value in _model_values(restored).items():
+      np.testing.assert_array_equal(value, original[name])
+
+  def test_save_refuses_to_overwrite(self):
+    model = i3d.InceptionI3d(final_endpoint='Conv3d_1a_7x7')
+    checkpoints.build(model, 3)
+    path = os.path.join(self.dir, 'model.ckpt')
+    checkpoints.save(model, path)
+    with self.assertRaisesRegex(errors.ExistingOutputError, 'exists'):
+      checkpoints.save(model, path)
+    checkpoints.save(model, path, overwrite=True)
+
+
+class StrictRestoreTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.shapes = _original_shapes(3)
+
+  def setUp(self):
+    super().setUp()
+    self.path = os.path.join(self.create_tempdir().full_path, 'model.ckpt')
+    self.model = i3d.InceptionI3d()
+    checkpoints.build(self.model, 3)
+    self.before = _model_values(self.model)
+
+  def _assert_nothing_loaded(self):
+    for name, value in _model_values(self.model).items():
+      np.testing.assert_array_equal(value, self.before[name])
+
+  def _write(self, arrays):
+    _write_raw(self.path, _random_arrays(arrays, seed=0))
+
+  def test_400_class_checkpoint_into_600_class_model(self):
+    self._write({f'RGB/{n}': s for n, s in self.shapes.items()})
+    model = i3d.InceptionI3d(600)
+    with self.assertRaises(checkpoints.CheckpointMismatchError) as caught:
+      checkpoints.restore(model, self.path, 'RGB', num_channels=3)
+    error = caught.exception
+    self.assertEqual(error.missing, [])
+    self.assertEqual(error.unexpected, [])
+    self.assertEqual(
+        sorted(name for name, _, _ in error.mismatched),
+        ['RGB/inception_i3d/Logits/Conv3d_0c_1x1/conv_3d/b',
+         'RGB/inception_i3d/Logits/Conv3d_0c_1x1/conv_3d/w'])
+    self.assertIn('[1, 1, 1, 1024, 400] (model: [1, 1, 1, 1024, 600])',
+                  str(error))
+
+  def test_flow_checkpoint_into_rgb_model(self):
+    flow = _original_shapes(2)
+    self._write({f'Flow/{n}': s for n, s in flow.items()})
+    with self.assertRaisesRegex(checkpoints.CheckpointError,
+                                "under 'Flow/'.*another stream"):
+      checkpoints.restore(self.model, self.path, 'RGB')
+    with self.assertRaises(checkpoints.CheckpointMismatchError) as caught:
+      checkpoints.restore(self.model, self.path, 'Flow')
+    self.assertEqual(caught.exception.mismatched,
+                     [('Flow/inception_i3d/Conv3d_1a_7x7/conv_3d/w',
+                       (7, 7, 7, 2, 64), (7, 7, 7, 3, 64))])
+    self._assert_nothing_loaded()
+
+  def test_missing_and_unexpected_variables_are_listed(self):
+    arrays = {f'RGB/{n}': s for n, s in self.shapes.items()}
+    del arrays['RGB/inception_i3d/Mixed_4c/Branch_1/Conv3d_0b_3x3/conv_3d/w']
+    arrays['RGB/inception_i3d/Mixed_6a/Branch_0/Conv3d_0a_1x1/conv_3d/w'] = (1,)
+    arrays['RGB/inception_i3d/Conv3d_1a_7x7/conv_3d/w/Momentum'] = (
+        7, 7, 7, 3, 64)
+    arrays['Flow/inception_i3d/Conv3d_1a_7x7/conv_3d/w'] = (7, 7, 7, 2, 64)
+    self._write(arrays)
+    with self.assertRaises(checkpoints.CheckpointMismatchError) as caught:
+      checkpoints.restore(self.model, self.path, 'RGB')
+    error = caught.exception
+    self.assertEqual(
+        error.missing,
+        ['RGB/inception_i3d/Mixed_4c/Branch_1/Conv3d_0b_3x3/conv_3d/w'])
+    self.assertEqual(
+        error.unexpected,
+        ['RGB/inception_i3d/Mixed_6a/Branch_0/Conv3d_0a_1x1/conv_3d/w'])
+    self.assertEqual(error.mismatched, [])
+    self.assertRegex(str(error), '1 missing: .*Mixed_4c.*; 1 unexpected: '
+                     '.*Mixed_6a')
+    self._assert_nothing_loaded()
+
+  def test_missing_file(self):
+    with self.assertRaisesRegex(errors.MissingFileError,
+                                'no checkpoint at .*model.ckpt'):
+      checkpoints.restore(self.model, self.path, 'RGB')
+
+  def test_corrupt_file(self):
+    for suffix in ('.index', '.data-00000-of-00001'):
+      with open(self.path + suffix, 'wb') as f:
+        f.write(b'not a checkpoint' * 10)
+    with self.assertRaisesRegex(checkpoints.CheckpointError,
+                                'cannot read checkpoint'):
+      checkpoints.restore(self.model, self.path, 'RGB')
+
+  def test_not_an_i3d_checkpoint(self):
+    self._write({'dense/kernel': (3, 4)})
+    with self.assertRaisesRegex(checkpoints.CheckpointError,
+                                'holds no I3D variables'):
+      checkpoints.restore(self.model, self.path, 'RGB')
+
+  def test_unbuilt_model(self):
+    with self.assertRaisesRegex(ValueError, 'no convolution weights yet'):
+      checkpoints.restore(i3d.InceptionI3d(), self.path, 'RGB')
+
+
+if __name__ == '__main__':
+  absltest.main()

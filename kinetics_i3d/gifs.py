@@ -1,0 +1,44 @@
+"""The gif visualisations of network inputs that the original release shows.
+
+An RGB input x in [-1, 1] is shown as (x + 1) / 2; a flow input f in [-1, 1]
+as f + 0.5 with a third channel of zeros (values outside [0, 1] clip).
+Reading a gif back inverts that, up to the gif's 256-colour quantisation.
+"""
+
+import av
+import numpy as np
+
+from kinetics_i3d import errors
+
+
+def read_gif_frames(path: str) -> np.ndarray:
+  """Decodes every frame of a gif as uint8 RGB, [frames, height, width, 3].
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it cannot be decoded or has no frames.
+  """
+  try:
+    with av.open(path) as container:
+      frames = [f.to_ndarray(format='rgb24') for f in container.decode(video=0)]
+  except FileNotFoundError:
+    raise errors.MissingFileError(f'no gif at {path}') from None
+  except (av.error.FFmpegError, ValueError) as error:
+    raise errors.InputError(f'cannot decode {path}: {error}') from None
+  if not frames:
+    raise errors.InputError(f'{path} has no frames')
+  return np.stack(frames)
+
+
+def rgb_sample_from_gif(path: str) -> np.ndarray:
+  """An RGB input [1, frames, H, W, 3] in [-1, 1] from its visualisation."""
+  return (read_gif_frames(path)[None].astype(np.float32) / 255.0) * 2.0 - 1.0
+
+
+def flow_sample_from_gif(path: str) -> np.ndarray:
+  """A flow input [1, frames, H, W, 2] from its visualisation.
+
+  Only values in [-0.5, 0.5] survive the visualisation's clipping.
+  """
+  frames = read_gif_frames(path)[None, ..., :2].astype(np.float32)
+  return frames / 255.0 - 0.5

@@ -1,0 +1,66 @@
+"""Kinetics class names, in the order of the checkpoints' logits."""
+
+import ast
+import zipfile
+from typing import List
+
+from kinetics_i3d import errors
+
+TORCHVISION_META = 'torchvision/models/_meta.py'
+TORCHVISION_CATEGORIES = '_KINETICS400_CATEGORIES'
+
+
+def read_label_map(path: str, num_classes: int) -> List[str]:
+  """Reads a label map: one class name per line.
+
+  Args:
+    path: the label map file.
+    num_classes: how many classes it must list.
+
+  Returns:
+    The class names.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it does not list `num_classes` names.
+  """
+  try:
+    with open(path, encoding='utf-8') as f:
+      names = [line.strip() for line in f if line.strip()]
+  except FileNotFoundError:
+    raise errors.MissingFileError(
+        f'no label map at {path}: `python fetch_data.py --source=original` '
+        'downloads both label maps') from None
+  if len(names) != num_classes:
+    raise errors.InputError(f'label map {path} lists {len(names)} classes; the '
+                            f'model has {num_classes}')
+  return names
+
+
+def kinetics400_from_torchvision_wheel(wheel_path: str) -> List[str]:
+  """Reads the Kinetics-400 class names from a torchvision wheel.
+
+  torchvision lists them, in the order of the I3D checkpoints' logits, as
+  `_KINETICS400_CATEGORIES` in `torchvision/models/_meta.py`. The file is read
+  as Python literals, never executed.
+
+  Args:
+    wheel_path: a torchvision wheel (e.g. from `pip download --no-deps
+      torchvision==0.29.1`).
+
+  Returns:
+    The 400 class names.
+
+  Raises:
+    InputError: the wheel has no such list of 400 names.
+  """
+  with zipfile.ZipFile(wheel_path) as wheel:
+    source = wheel.read(TORCHVISION_META).decode('utf-8')
+  for node in ast.parse(source).body:
+    if (isinstance(node, ast.Assign) and len(node.targets) == 1 and
+        getattr(node.targets[0], 'id', None) == TORCHVISION_CATEGORIES):
+      names = ast.literal_eval(node.value)
+      if len(names) == 400:
+        return list(names)
+  raise errors.InputError(
+      f'{wheel_path} has no list of 400 {TORCHVISION_CATEGORIES}')

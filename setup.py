@@ -1,0 +1,24 @@
+"""Installs the I3D model, its scripts and the kinetics_i3d package."""
+
+import setuptools
+
+setuptools.setup(
+    name='kinetics-i3d-tf2',
+    version='0.1.0',
+    description=('Inflated 3D ConvNet (I3D) for action recognition, on '
+                 'TensorFlow 2 and Sonnet 2, compatible with the original '
+                 'Kinetics checkpoints.'),
+    license='Apache 2.0',
+    python_requires='>=3.10',
+    py_modules=['i3d', 'evaluate_sample', 'fetch_data'],
+    packages=['kinetics_i3d'],
+    install_requires=[
+        'absl-py==2.3.1',
+        'av==16.1.0',
+        'dm-sonnet==2.0.2',
+        'numpy==2.4.6',
+        'opencv-contrib-python-headless==4.13.0.92',
+        'tensorflow==2.21.0',
+        'tqdm==4.67.1',
+    ],
+)
