@@ -43,8 +43,8 @@ def release_files() -> List[str]:
 def _download(url: str, destination: str, timeout: float) -> None:
   """Downloads `url` to `destination` through a temporary file."""
   directory = os.path.dirname(destination)
-  os.makedirs(directory, exist_ok=True)
   with urllib.request.urlopen(url, timeout=timeout) as response:
+    os.makedirs(directory, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=directory, delete=False) as tmp:
       try:
         shutil.copyfileobj(response, tmp)
