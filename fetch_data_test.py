@@ -32,7 +32,7 @@ class FetchDataTest(absltest.TestCase):
 
   def test_auto_offline_prepares_registry_checkpoint_and_lists_the_rest(self):
     data = self.create_tempdir().full_path
-    # The registry checkpoint is already prepared by `make checkpoint`.
+    # The registry checkpoint is already prepared by `make registry-data`.
     shutil.copytree(os.path.dirname(repo_paths.registry_checkpoint()),
                     os.path.join(data, 'checkpoints', 'rgb_imagenet'))
     result = _run('--source=auto', f'--data_dir={data}',

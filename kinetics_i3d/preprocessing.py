@@ -1,0 +1,185 @@
+"""Any video to the RGB and Flow inputs of the released I3D models.
+
+The pipeline the original release describes, with DeepMind's MediaPipe Kinetics
+graphs (`mediapipe/graphs/media_sequence`) deciding what it leaves open:
+
+1. Decode with FFmpeg (PyAV) and resample to 25 frames per second by
+   timestamp (`video_decoding`).
+2. Resize each frame, bilinearly, so that its smaller side is 256 pixels,
+   keeping the aspect ratio (sides rounded to the nearest pixel). The resize
+   runs on float32 pixels, so the only round-off is the resize's own.
+3. RGB: rescale pixel values from [0, 255] to [-1, 1].
+4. Flow: convert the resized frames to 8-bit grayscale (OpenCV's
+   RGB-to-gray weights), compute OpenCV's TV-L1 optical flow (default
+   parameters) from each frame to the next, truncate to [-20, 20] pixels and
+   divide by 20. Flow frame t is the motion from decoded frame t to frame
+   t + 1; MediaPipe stamps it with the later frame, so it is aligned with RGB
+   frame t + 1 and the first decoded frame is used only as the start of the
+   first flow. When both streams are made, both have N - 1 frames for N
+   decoded frames; RGB alone keeps all N.
+5. Crop 224x224 at the same place in both streams: the centre for
+   evaluation, a random place (`random_crop_offsets`) for training.
+
+Outputs are float32 [1, T, 224, 224, 3] (RGB, in RGB channel order) and
+[1, T, 224, 224, 2] (flow: x then y displacement).
+"""
+
+import dataclasses
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+
+from kinetics_i3d import errors
+from kinetics_i3d import optical_flow
+from kinetics_i3d import video_decoding
+
+RESIZE_SMALLER_SIDE = 256
+CROP_SIZE = 224
+FLOW_BOUND = 20.0
+MIN_FRAMES = 9  # i3d.min_input_size()[0]; checked against it in the tests.
+
+
+@dataclasses.dataclass
+class Clip:
+  """The network inputs made from one video.
+
+  Attributes:
+    rgb: float32 [1, T, 224, 224, 3] in [-1, 1], or None.
+    flow: float32 [1, T, 224, 224, 2] in [-1, 1], or None.
+    times: [T] time of each frame in seconds from the video's start.
+  """
+  rgb: Optional[np.ndarray]
+  flow: Optional[np.ndarray]
+  times: np.ndarray
+
+
+def resized_shape(height: int, width: int,
+                  smaller_side: int = RESIZE_SMALLER_SIDE) -> Tuple[int, int]:
+  """(height, width) with the smaller side `smaller_side`, same aspect ratio."""
+  scale = smaller_side / min(height, width)
+  return (max(smaller_side, round(height * scale)),
+          max(smaller_side, round(width * scale)))
+
+
+def resize_frame(frame: np.ndarray,
+                 smaller_side: int = RESIZE_SMALLER_SIDE) -> np.ndarray:
+  """Bilinear resize of a uint8 RGB frame to float32 [0, 255] pixels."""
+  height, width = resized_shape(frame.shape[0], frame.shape[1], smaller_side)
+  return cv2.resize(frame.astype(np.float32), (width, height),
+                    interpolation=cv2.INTER_LINEAR)
+
+
+def rescale_rgb(frames: np.ndarray) -> np.ndarray:
+  """[0, 255] pixels to [-1, 1]."""
+  return frames * np.float32(2.0 / 255.0) - np.float32(1.0)
+
+
+def to_gray(frame: np.ndarray) -> np.ndarray:
+  """A float32 RGB frame in [0, 255] to uint8 grayscale."""
+  rounded = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+  return cv2.cvtColor(rounded, cv2.COLOR_RGB2GRAY)
+
+
+def rescale_flow(flow: np.ndarray) -> np.ndarray:
+  """Pixel displacements truncated to [-20, 20] and divided by 20."""
+  return np.clip(flow, -FLOW_BOUND, FLOW_BOUND) / np.float32(FLOW_BOUND)
+
+
+def center_crop_offsets(height: int, width: int,
+                        size: int = CROP_SIZE) -> Tuple[int, int]:
+  return (height - size) // 2, (width - size) // 2
+
+
+def random_crop_offsets(height: int, width: int, rng: np.random.Generator,
+                        size: int = CROP_SIZE) -> Tuple[int, int]:
+  """Uniformly random (top, left) of a `size` crop, for training."""
+  return (int(rng.integers(0, height - size + 1)),
+          int(rng.integers(0, width - size + 1)))
+
+
+def crop(frames: np.ndarray, offsets: Tuple[int, int],
+         size: int = CROP_SIZE) -> np.ndarray:
+  """Crops [..., height, width, channels] at (top, left)."""
+  top, left = offsets
+  return frames[..., top:top + size, left:left + size, :]
+
+
+def check_length(num_frames: int, with_flow: bool, source: str,
+                 fps: float = video_decoding.FPS) -> None:
+  """Raises InputError if a video gives too few frames for the network."""
+  needed = MIN_FRAMES + (1 if with_flow else 0)
+  if num_frames < needed:
+    raise errors.InputError(
+        f'{source} gives {num_frames} frames at {fps:g} fps; the network '
+        f'needs at least {MIN_FRAMES} (so {needed} decoded frames, '
+        f'{needed / fps:.2f} s{" with flow" if with_flow else ""})')
+
+
+class _FrameTransform:
+  """Resizes a decoded frame and keeps what the requested streams need.
+
+  The RGB crop (float32 [-1, 1]) and, for flow, the whole resized frame in
+  grayscale, so the decoded video is never held in memory.
+  """
+
+  def __init__(self, rgb: bool, flow: bool,
+               crop_offsets: Optional[Tuple[int, int]]):
+    self._rgb = rgb
+    self._flow = flow
+    self.offsets = crop_offsets
+
+  def __call__(self, frame: np.ndarray):
+    resized = resize_frame(frame)
+    if self.offsets is None:
+      self.offsets = center_crop_offsets(*resized.shape[:2])
+    rgb = rescale_rgb(crop(resized, self.offsets)) if self._rgb else None
+    gray = to_gray(resized) if self._flow else None
+    return rgb, gray
+
+
+def preprocess_video(path: str,
+                     rgb: bool = True,
+                     flow: bool = True,
+                     start_sec: Optional[float] = None,
+                     end_sec: Optional[float] = None,
+                     crop_offsets: Optional[Tuple[int, int]] = None,
+                     flow_workers: int = 1) -> Clip:
+  """Decodes a video and makes the RGB and/or Flow network inputs.
+
+  Args:
+    path: the video.
+    rgb: make the RGB input.
+    flow: make the Flow input.
+    start_sec: where to start, seconds from the video's start.
+    end_sec: where to stop.
+    crop_offsets: (top, left) of the 224x224 crop in the resized frames;
+      None for the centre.
+    flow_workers: processes computing optical flow.
+
+  Returns:
+    The clip.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it cannot be decoded, the times fall outside it, or it is too
+      short for the network.
+    ValueError: neither stream is asked for.
+  """
+  if not (rgb or flow):
+    raise ValueError('ask for rgb, flow or both')
+  transform = _FrameTransform(rgb, flow, crop_offsets)
+  video = video_decoding.decode(path, transform, start_sec=start_sec,
+                                end_sec=end_sec)
+  check_length(len(video.frames), flow, path)
+  first = 1 if flow else 0
+  clip = Clip(None, None, video.times[first:])
+  if rgb:
+    clip.rgb = np.stack([r for r, _ in video.frames[first:]])[None]
+  if flow:
+    top, left = transform.offsets
+    fields = optical_flow.tvl1_flow([g for _, g in video.frames],
+                                    workers=flow_workers,
+                                    window=(top, left, CROP_SIZE))
+    clip.flow = rescale_flow(fields)[None]
+  return clip

@@ -1,0 +1,113 @@
+"""Turns videos into the RGB and Flow inputs of the released I3D models.
+
+One video:
+
+  python preprocess_video.py VIDEO --rgb_out X_rgb.npy --flow_out X_flow.npy \
+      [--start_sec S --end_sec E] [--gif] [--overwrite]
+
+writes the .npy files that `evaluate_sample.py --rgb_sample/--flow_sample`
+take. Many videos, for preparing a data set:
+
+  python preprocess_video.py --input_dir DIR --output_dir OUT [--workers N]
+  python preprocess_video.py --input_list LIST --output_dir OUT
+
+writes `OUT/<name>_rgb.npy` and `OUT/<name>_flow.npy` per video (mirroring
+DIR's sub-folders; a LIST line is `VIDEO[,START,END]`), skips videos already
+done, keeps going past broken ones and lists them at the end.
+See `kinetics_i3d/preprocessing.py` for the pipeline.
+"""
+
+import os
+import sys
+from typing import Optional, Sequence
+
+from absl import app
+from absl import flags
+from absl import logging
+import tqdm
+
+from kinetics_i3d import cli
+from kinetics_i3d import errors
+from kinetics_i3d import preprocess_jobs
+
+_RGB_OUT = flags.DEFINE_string('rgb_out', None, 'RGB output (.npy).')
+_FLOW_OUT = flags.DEFINE_string('flow_out', None, 'Flow output (.npy).')
+_START_SEC = flags.DEFINE_float('start_sec', None,
+                                'Start time in seconds (default: the start).')
+_END_SEC = flags.DEFINE_float('end_sec', None,
+                              'End time in seconds (default: the end).')
+_GIF = flags.DEFINE_boolean('gif', False,
+                            'Also write the gif visualisation of each output.')
+_OVERWRITE = flags.DEFINE_boolean('overwrite', False,
+                                  'Replace outputs that exist.')
+_INPUT_DIR = flags.DEFINE_string('input_dir', None,
+                                 'Batch mode: every video under this folder.')
+_INPUT_LIST = flags.DEFINE_string(
+    'input_list', None, 'Batch mode: a file of VIDEO[,START,END] lines.')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
+                                  'Batch mode: where the outputs go.')
+_STREAMS = flags.DEFINE_list('streams', ['rgb', 'flow'],
+                             'Batch mode: rgb, flow or both.')
+_WORKERS = flags.DEFINE_integer(
+    'workers', os.cpu_count() or 1,
+    'Processes: videos at a time in batch mode, flow workers for one video.')
+
+
+def _preprocess_one(video: str) -> None:
+  if not (_RGB_OUT.value or _FLOW_OUT.value):
+    raise app.UsageError('give --rgb_out, --flow_out or both')
+  job = preprocess_jobs.Job(video, _RGB_OUT.value, _FLOW_OUT.value,
+                            _START_SEC.value, _END_SEC.value)
+  clip = preprocess_jobs.run_job(job, overwrite=_OVERWRITE.value,
+                                 gif=_GIF.value, flow_workers=_WORKERS.value)
+  for path, array in ((job.rgb_out, clip.rgb), (job.flow_out, clip.flow)):
+    if path:
+      print(f'Wrote {path}: {list(array.shape)} float32 in '
+            f'[{array.min():.3f}, {array.max():.3f}]')
+
+
+def _preprocess_many() -> int:
+  if not _OUTPUT_DIR.value:
+    raise app.UsageError('batch mode needs --output_dir')
+  streams = tuple(_STREAMS.value)
+  if not streams or set(streams) - {'rgb', 'flow'}:
+    raise app.UsageError('--streams takes rgb, flow or rgb,flow')
+  if _INPUT_DIR.value:
+    jobs = preprocess_jobs.jobs_from_dir(_INPUT_DIR.value, _OUTPUT_DIR.value,
+                                         streams)
+  else:
+    jobs = preprocess_jobs.jobs_from_list(_INPUT_LIST.value,
+                                          _OUTPUT_DIR.value, streams)
+  done = sum(job.done() for job in jobs)
+  logging.info('%d videos, %d already done', len(jobs), done)
+  failures = []
+  with tqdm.tqdm(total=len(jobs), initial=done, unit='video') as bar:
+
+    def on_done(job: preprocess_jobs.Job, error: Optional[str]) -> None:
+      if error:
+        failures.append((job.video, error))
+      bar.update(1)
+
+    preprocess_jobs.run_jobs(jobs, _WORKERS.value, on_done)
+  print(f'{len(jobs) - len(failures)} of {len(jobs)} videos preprocessed into '
+        f'{_OUTPUT_DIR.value}.')
+  for video, error in failures:
+    print(f'failed: {video}: {error}', file=sys.stderr)
+  return 1 if failures else 0
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  videos = argv[1:]
+  batch = bool(_INPUT_DIR.value or _INPUT_LIST.value)
+  if batch == bool(videos) or len(videos) > 1 or (_INPUT_DIR.value and
+                                                   _INPUT_LIST.value):
+    raise app.UsageError(
+        'give one VIDEO, or --input_dir or --input_list for batch mode')
+  if batch:
+    sys.exit(_preprocess_many())
+  _preprocess_one(videos[0])
+
+
+if __name__ == '__main__':
+  app.run(main)
