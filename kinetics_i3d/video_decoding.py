@@ -18,8 +18,9 @@ import numpy as np
 from kinetics_i3d import errors
 
 FPS = 25.0
-# Times within this many seconds of the video's end count as inside it.
-_TIME_TOLERANCE = 1e-3
+# Container timestamps are often rounded to milliseconds: times closer than
+# this to the video's end count as its end.
+_TIME_TOLERANCE = 2e-3
 
 
 @dataclasses.dataclass
@@ -62,7 +63,8 @@ class _Resampler:
     self.frames.append(self._last[1])
 
   def add(self, time: float, index: int, frame: av.VideoFrame) -> None:
-    while self._target() < self._end - 1e-9 and time >= self._target():
+    while self._target() < self._end - _TIME_TOLERANCE and (
+        time >= self._target()):
       target = self._target()
       if self._previous is not None and (
           target - self._previous[0] <= time - target):
@@ -74,7 +76,7 @@ class _Resampler:
   def finish(self, end: float) -> None:
     """Fills the output times before `end` with the last frame."""
     while self._previous is not None and self._target() < min(
-        end, self._end) - 1e-9:
+        end, self._end) - _TIME_TOLERANCE:
       self._emit(*self._previous[1:])
 
 
@@ -122,12 +124,13 @@ def decode(path: str,
       stream.thread_type = 'AUTO'
       rate = float(stream.average_rate or stream.guessed_rate or fps)
       first = last = None
+      nominal = stream.average_rate is not None
       frame_duration = 1.0 / rate
       for index, frame in enumerate(container.decode(stream)):
         time = frame.time if frame.time is not None else index / rate
         first = time if first is None else first
-        if last is not None and time > last:
-          frame_duration = time - last
+        if not nominal and last is not None and time > last:
+          frame_duration = time - last  # The last frame lasts as the one before.
         last = time
         resampler.add(time - first, index, frame)
         if last - first > end + 1.0:
