@@ -49,7 +49,13 @@ def _checkpoint_path(stream: str) -> str:
 
 
 def _streams_to_run() -> Sequence[str]:
+  """The streams to run, checking that their checkpoints exist."""
   if _EVAL_TYPE.value != 'joint':
+    path = _checkpoint_path(_EVAL_TYPE.value)
+    if not os.path.exists(path + '.index'):
+      name = os.path.basename(os.path.dirname(path))
+      raise errors.MissingFileError(
+          f'no checkpoint at {path}: {streams.checkpoint_hint(name)}')
     return (_EVAL_TYPE.value,)
   available = [s for s in ('rgb', 'flow')
                if os.path.exists(_checkpoint_path(s) + '.index')]
@@ -72,10 +78,10 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError('--top_k must be positive')
   class_names = label_maps.read_label_map(_LABEL_MAP.value, 400)
   run = _streams_to_run()
-  models = {s: streams.load_model(s, _checkpoint_path(s)) for s in run}
   clip = preprocessing.preprocess_video(
       video, rgb='rgb' in run, flow='flow' in run, start_sec=_START_SEC.value,
       end_sec=_END_SEC.value, flow_workers=_FLOW_WORKERS.value)
+  models = {s: streams.load_model(s, _checkpoint_path(s)) for s in run}
   inputs = {'rgb': clip.rgb, 'flow': clip.flow}
   logits = streams.joint_logits(models, {s: inputs[s] for s in run})[0]
   top_k = min(_TOP_K.value, len(class_names))
