@@ -92,7 +92,7 @@ INCEPTION_WIDTHS = {
 _BRANCH_2_CONV_NAMES = {'Mixed_5b': 'Conv3d_0a_3x3'}
 
 # (kernel, stride) of the max pools between the stages, as [T, H, W].
-_MAX_POOLS = {
+MAX_POOLS = {
     'MaxPool3d_2a_3x3': ((1, 3, 3), (1, 2, 2)),
     'MaxPool3d_3a_3x3': ((1, 3, 3), (1, 2, 2)),
     'MaxPool3d_4a_3x3': ((3, 3, 3), (2, 2, 2)),
@@ -161,6 +161,10 @@ class BatchNorm(snt.Module):
     self.moving_variance = moving(
         tf.ones([num_channels]), name='moving_variance')
 
+  @property
+  def eps(self) -> float:
+    return self._eps
+
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     """Normalises `inputs`, updating the moving statistics when training.
 
@@ -219,6 +223,10 @@ class Unit3D(snt.Module):
         name='conv_3d')
     self.batch_norm = BatchNorm(output_channels) if use_batch_norm else None
 
+  @property
+  def activation_fn(self) -> Optional[Callable[[tf.Tensor], tf.Tensor]]:
+    return self._activation_fn
+
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     """Applies the convolution, batch norm and activation.
 
@@ -258,6 +266,10 @@ class InceptionBranch(snt.Module):
         Unit3D(channels, kernel_shape=(size,) * 3, name=unit_name)
         for unit_name, channels, size in units
     ]
+
+  @property
+  def pool_first(self) -> bool:
+    return self._pool_first
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     net = inputs
@@ -396,8 +408,8 @@ class InceptionI3d(snt.Module):
       return Unit3D(64, (1, 1, 1), name=endpoint)
     if endpoint == 'Conv3d_2c_3x3':
       return Unit3D(192, (3, 3, 3), name=endpoint)
-    if endpoint in _MAX_POOLS:
-      kernel, stride = _MAX_POOLS[endpoint]
+    if endpoint in MAX_POOLS:
+      kernel, stride = MAX_POOLS[endpoint]
       pool = functools.partial(
           _max_pool, kernel=kernel, stride=stride, name=endpoint)
       return lambda inputs, is_training: pool(inputs)

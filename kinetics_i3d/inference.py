@@ -1,0 +1,180 @@
+"""Fast inference: batch norm folded into the convolutions, one compiled graph.
+
+`FoldedI3D` is an inference-only copy of a restored `InceptionI3d`: each
+Unit3D's convolution and batch norm become one convolution with bias,
+
+  w' = w * s,  b' = beta - moving_mean * s,  s = 1 / sqrt(moving_variance + eps)
+
+(exact algebra; only float round-off changes), followed by the ReLU. It runs
+in float32 or bfloat16 (weights folded in float32, then cast; logits and
+features come back as float32). The training model keeps its variables.
+
+`Predictor` runs one or both streams in a single `tf.function` traced once
+for inputs of any batch size, length and frame size: the signature leaves
+those dimensions unknown, so a new length needs no new trace (oneDNN caches
+its kernels per shape). For `joint` both streams are in the same graph, so
+TensorFlow's executor can run them concurrently.
+"""
+
+import dataclasses
+from typing import Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+import i3d
+
+PRECISIONS = {'float32': tf.float32, 'bfloat16': tf.bfloat16}
+
+
+@dataclasses.dataclass
+class _FoldedUnit:
+  w: tf.Variable
+  b: tf.Variable
+  stride: Tuple[int, int, int]
+  relu: bool
+
+
+def _fold_unit(unit: i3d.Unit3D, dtype: tf.DType) -> _FoldedUnit:
+  """One convolution with bias equal to `unit`'s conv + batch norm."""
+  w = unit.conv_3d.w.numpy().astype(np.float64)
+  if unit.batch_norm is not None:
+    norm = unit.batch_norm
+    scale = 1.0 / np.sqrt(norm.moving_variance.numpy().astype(np.float64) +
+                          norm.eps)
+    w = w * scale
+    b = norm.beta.numpy() - norm.moving_mean.numpy() * scale
+  elif unit.conv_3d.with_bias:
+    b = unit.conv_3d.b.numpy()
+  else:
+    b = np.zeros(w.shape[-1])
+  stride = tuple(unit.conv_3d.stride)
+  return _FoldedUnit(
+      tf.Variable(tf.cast(w.astype(np.float32), dtype), trainable=False),
+      tf.Variable(tf.cast(np.asarray(b, np.float32), dtype), trainable=False),
+      stride, unit.activation_fn is not None)
+
+
+class FoldedI3D(tf.Module):
+  """Inference-only I3D with batch norm folded into the convolutions."""
+
+  def __init__(self, model: i3d.InceptionI3d, precision: str = 'float32',
+               name: Optional[str] = None):
+    """Folds a restored model.
+
+    Args:
+      model: an `InceptionI3d` built up to 'Logits' or 'Predictions', with
+        its weights.
+      precision: 'float32' or 'bfloat16'.
+      name: module name.
+
+    Raises:
+      ValueError: unknown precision, or the model stops before the logits.
+    """
+    super().__init__(name=name)
+    if precision not in PRECISIONS:
+      raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, '
+                       f'got {precision!r}')
+    if 'Logits' not in model.layers:
+      raise ValueError('the model must be built up to its logits')
+    self.dtype = PRECISIONS[precision]
+    self.num_classes = model.num_classes
+    self.num_channels = int(model.layers['Conv3d_1a_7x7'].conv_3d.w.shape[3])
+    self._stages: List[Tuple[str, object]] = []
+    for endpoint, layer in model.layers.items():
+      if isinstance(layer, i3d.Unit3D):
+        self._stages.append(('unit', _fold_unit(layer, self.dtype)))
+      elif isinstance(layer, i3d.InceptionBlock):
+        self._stages.append(('block', [
+            (branch.pool_first, [_fold_unit(u, self.dtype)
+                                 for u in branch.units])
+            for branch in layer.branches
+        ]))
+      elif endpoint in i3d.MAX_POOLS:
+        self._stages.append(('pool', i3d.MAX_POOLS[endpoint]))
+      elif endpoint == 'Logits':
+        self._logits = _fold_unit(layer.conv, self.dtype)
+
+  @staticmethod
+  def _unit(x: tf.Tensor, unit: _FoldedUnit) -> tf.Tensor:
+    y = tf.nn.conv3d(x, unit.w, (1,) + unit.stride + (1,), 'SAME')
+    y = tf.nn.bias_add(y, unit.b)
+    return tf.nn.relu(y) if unit.relu else y
+
+  @staticmethod
+  def _pool(x: tf.Tensor, kernel, stride) -> tf.Tensor:
+    return tf.nn.max_pool3d(x, (1,) + tuple(kernel) + (1,),
+                            (1,) + tuple(stride) + (1,), 'SAME')
+
+  def __call__(self, inputs: tf.Tensor) -> Dict[str, tf.Tensor]:
+    """Runs the network.
+
+    Args:
+      inputs: float32 [batch, frames, height, width, channels].
+
+    Returns:
+      'logits': float32 [batch, num_classes], averaged over time as the
+        original; 'features': float32 [batch, time, 1024], Mixed_5c averaged
+        over space (time is ceil(frames / 8)).
+    """
+    net = tf.cast(inputs, self.dtype)
+    for kind, stage in self._stages:
+      if kind == 'unit':
+        net = self._unit(net, stage)
+      elif kind == 'pool':
+        net = self._pool(net, *stage)
+      else:
+        outputs = []
+        for pool_first, units in stage:
+          branch = self._pool(net, (3, 3, 3), (1, 1, 1)) if pool_first else net
+          for unit in units:
+            branch = self._unit(branch, unit)
+          outputs.append(branch)
+        net = tf.concat(outputs, axis=4)
+    features = tf.reduce_mean(tf.cast(net, tf.float32), axis=[2, 3])
+    pooled = tf.nn.avg_pool3d(net, (1,) + i3d.LOGITS_POOL + (1,),
+                              (1, 1, 1, 1, 1), 'VALID')
+    logits = self._unit(pooled, self._logits)
+    logits = tf.reduce_mean(tf.cast(logits, tf.float32), axis=[1, 2, 3])
+    return {'logits': logits, 'features': features}
+
+
+class Predictor(tf.Module):
+  """Compiled inference over one or both streams of I3D.
+
+  `predictor(inputs)` takes {'rgb': [B, T, H, W, 3], 'flow': [B, T, H, W, 2]}
+  (the streams it was built with) and returns the summed logits and each
+  stream's features.
+  """
+
+  def __init__(self, models: Mapping[str, i3d.InceptionI3d],
+               precision: str = 'float32'):
+    """Folds the models.
+
+    Args:
+      models: restored models by stream name ('rgb', 'flow').
+      precision: 'float32' or 'bfloat16'.
+    """
+    super().__init__(name='predictor')
+    self.streams = tuple(models)
+    self.precision = precision
+    self.networks = {s: FoldedI3D(m, precision) for s, m in models.items()}
+    spec = {
+        s: tf.TensorSpec([None, None, None, None, n.num_channels], tf.float32)
+        for s, n in self.networks.items()
+    }
+    self.run = tf.function(self._run, input_signature=[spec])
+
+  def _run(self, inputs: Dict[str, tf.Tensor]) -> Dict[str, tf.Tensor]:
+    outputs = {s: self.networks[s](inputs[s]) for s in self.streams}
+    result = {'logits': tf.add_n([o['logits'] for o in outputs.values()])}
+    for stream, output in outputs.items():
+      result[f'{stream}_features'] = output['features']
+    return result
+
+  def __call__(self, inputs: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Runs the streams; inputs are float32 [batch, frames, H, W, channels]."""
+    outputs = self.run({
+        s: tf.convert_to_tensor(inputs[s], tf.float32) for s in self.streams
+    })
+    return {k: v.numpy() for k, v in outputs.items()}
