@@ -21,6 +21,7 @@ import numpy as np
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
+from kinetics_i3d import inference
 from kinetics_i3d import label_maps
 from kinetics_i3d import preprocessing
 from kinetics_i3d import report
@@ -39,6 +40,9 @@ _TOP_K = flags.DEFINE_integer('top_k', 20, 'How many classes to print.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON instead of text.')
 _START_SEC = flags.DEFINE_float('start_sec', None, 'Start time in seconds.')
 _END_SEC = flags.DEFINE_float('end_sec', None, 'End time in seconds.')
+_PRECISION = flags.DEFINE_enum('precision', 'float32',
+                               list(inference.PRECISIONS),
+                               'Arithmetic of the forward pass.')
 _FLOW_WORKERS = flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                                      'Processes computing optical flow.')
 
@@ -83,7 +87,8 @@ def main(argv: Sequence[str]) -> None:
       end_sec=_END_SEC.value, flow_workers=_FLOW_WORKERS.value)
   models = {s: streams.load_model(s, _checkpoint_path(s)) for s in run}
   inputs = {'rgb': clip.rgb, 'flow': clip.flow}
-  logits = streams.joint_logits(models, {s: inputs[s] for s in run})[0]
+  predictor = inference.Predictor(models, _PRECISION.value)
+  logits = predictor({s: inputs[s] for s in run})['logits'][0]
   top_k = min(_TOP_K.value, len(class_names))
   if _JSON.value:
     print(json.dumps({

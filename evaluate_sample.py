@@ -26,6 +26,7 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
+from kinetics_i3d import inference
 from kinetics_i3d import label_maps
 from kinetics_i3d import report
 from kinetics_i3d import samples
@@ -52,6 +53,9 @@ _LABEL_MAP = flags.DEFINE_string('label_map', 'data/label_map.txt',
                                  'Kinetics-400 class names, one per line.')
 _LABEL_MAP_600 = flags.DEFINE_string('label_map_600', 'data/label_map_600.txt',
                                      'Kinetics-600 class names, one per line.')
+_PRECISION = flags.DEFINE_enum('precision', 'float32',
+                               list(inference.PRECISIONS),
+                               'Arithmetic of the forward pass.')
 
 
 @cli.reports_input_errors
@@ -82,7 +86,8 @@ def main(argv: Sequence[str]) -> None:
     models[stream] = streams.load_model(stream, path, num_classes)
     logging.info('%s checkpoint restored from %s', stream.upper(), path)
 
-  logits = streams.joint_logits(models, inputs)[0]
+  predictor = inference.Predictor(models, _PRECISION.value)
+  logits = predictor(inputs)['logits'][0]
   print(report.format_report(logits, class_names), end='')
 
 

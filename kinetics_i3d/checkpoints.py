@@ -23,6 +23,7 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
+import i3d
 from kinetics_i3d import errors
 
 # Suffixes of optimizer slots and bookkeeping variables stored beside the
@@ -94,15 +95,17 @@ def variables_by_name(model: snt.Module) -> Dict[str, tf.Variable]:
 
 
 def build(model: snt.Module, num_channels: int) -> None:
-  """Creates the model's variables without running it on data.
+  """Creates the model's variables by running it once on the smallest clip.
+
+  An eager call on a [1, 9, 193, 193, C] clip of zeros takes a fraction of a
+  second, several times less than tracing the model in a `tf.function`.
 
   Args:
-    model: an `InceptionI3d` (or any module called as `model(x, is_training)`).
+    model: an `InceptionI3d`.
     num_channels: channels of the inputs (3 for RGB, 2 for flow).
   """
-  spec = tf.TensorSpec([None, None, None, None, num_channels], tf.float32)
-  tf.function(lambda x: model(x, is_training=False)).get_concrete_function(
-      spec)
+  frames, height, width = i3d.min_input_size()
+  model(tf.zeros([1, frames, height, width, num_channels]), is_training=False)
 
 
 def _open(path: str):

@@ -2,11 +2,6 @@
 
 import dataclasses
 import os
-from typing import Mapping
-
-import numpy as np
-import tensorflow as tf
-
 import i3d
 from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
@@ -90,23 +85,3 @@ def load_model(stream: str, checkpoint_path: str,
     name = os.path.basename(os.path.dirname(checkpoint_path))
     raise errors.MissingFileError(f'{error}: {checkpoint_hint(name)}') from None
   return model
-
-
-def joint_logits(models: Mapping[str, i3d.InceptionI3d],
-                 samples: Mapping[str, np.ndarray]) -> np.ndarray:
-  """Sums the logits of the streams, as the original's joint evaluation does.
-
-  Args:
-    models: restored models by stream name.
-    samples: [batch, frames, 224, 224, channels] inputs by stream name.
-
-  Returns:
-    [batch, num_classes] summed logits.
-  """
-  total = None
-  for stream, model in models.items():
-    forward = tf.function(lambda x, m=model: m(x, is_training=False)[0])
-    logits = forward(tf.constant(samples[stream], tf.float32))
-    total = logits if total is None else total + logits
-  return total.numpy()
-

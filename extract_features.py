@@ -1,0 +1,145 @@
+"""Extracts I3D features of videos or `.npy` clips into `.npz` files.
+
+  python extract_features.py INPUT... --out DIR [--eval_type=rgb|flow|joint]
+      [--window=64] [--stride=64] [--precision=float32|bfloat16]
+
+INPUT is a video (preprocessed as in `preprocess_video.py`), an `.npy` clip
+(`X_rgb.npy` or `X_flow.npy`, as `preprocess_video.py` writes; for `joint`
+the other stream's file must lie beside it), or a folder of them. Each gives
+`DIR/<name>.npz` holding `features` [windows, 1024 or 2048], `start_sec`,
+`streams`, `window` and `stride` (see `kinetics_i3d/features.py`). Inputs
+whose output exists are skipped, so a run over a folder resumes; a failing
+input is reported in one line and the others go on.
+"""
+
+import os
+import sys
+from typing import Dict, List, Sequence
+
+from absl import app
+from absl import flags
+import tqdm
+
+from kinetics_i3d import cli
+from kinetics_i3d import errors
+from kinetics_i3d import features
+from kinetics_i3d import inference
+from kinetics_i3d import preprocess_jobs
+from kinetics_i3d import samples
+from kinetics_i3d import streams as streams_lib
+
+_OUT = flags.DEFINE_string('out', None, 'Output folder.', required=True)
+_EVAL_TYPE = flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
+                               'Streams: joint concatenates RGB and Flow.')
+_WINDOW = flags.DEFINE_integer('window', 64, 'Frames per window.')
+_STRIDE = flags.DEFINE_integer('stride', 64, 'Frames between windows.')
+_PRECISION = flags.DEFINE_enum('precision', 'float32',
+                               list(inference.PRECISIONS),
+                               'Arithmetic of the forward pass.')
+_CHECKPOINT_DIR = flags.DEFINE_string('checkpoint_dir', 'data/checkpoints',
+                                      'Folder of the released checkpoints.')
+_IMAGENET_PRETRAINED = flags.DEFINE_boolean(
+    'imagenet_pretrained', True, 'Use the *_imagenet checkpoints.')
+_FLOW_WORKERS = flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
+                                     'Processes computing optical flow.')
+
+_SUFFIXES = {'rgb': '_rgb.npy', 'flow': '_flow.npy'}
+
+
+def _expand(inputs: Sequence[str]) -> List[str]:
+  """Inputs with folders replaced by the videos and clips in them."""
+  expanded = []
+  for path in inputs:
+    if os.path.isdir(path):
+      found = sorted(
+          os.path.join(d, f) for d, _, files in os.walk(path) for f in files
+          if f.endswith('.npy') or
+          f.lower().endswith(preprocess_jobs.VIDEO_EXTENSIONS))
+      expanded += _one_per_clip(found)
+    else:
+      expanded.append(path)
+  return expanded
+
+
+def _one_per_clip(paths: List[str]) -> List[str]:
+  """Drops X_flow.npy where X_rgb.npy is listed too (one clip, two files)."""
+  listed = set(paths)
+  return [p for p in paths if not (
+      p.endswith(_SUFFIXES['flow']) and
+      p[:-len(_SUFFIXES['flow'])] + _SUFFIXES['rgb'] in listed)]
+
+
+def _name(path: str) -> str:
+  base = os.path.basename(path)
+  for suffix in _SUFFIXES.values():
+    if base.endswith(suffix):
+      return base[:-len(suffix)]
+  return os.path.splitext(base)[0]
+
+
+def _npy_inputs(path: str, run: Sequence[str]) -> Dict[str, object]:
+  """The clips of each stream for an `.npy` input."""
+  stem = None
+  for suffix in _SUFFIXES.values():
+    if path.endswith(suffix):
+      stem = path[:-len(suffix)]
+  if stem is None:
+    if len(run) > 1:
+      raise errors.InputError(
+          f'{path}: for joint features name the clips X_rgb.npy and '
+          'X_flow.npy')
+    stem, paths = None, {run[0]: path}
+  else:
+    paths = {s: stem + _SUFFIXES[s] for s in run}
+  return {
+      s: samples.load_sample(p, streams_lib.STREAMS[s].num_channels)
+      for s, p in paths.items()
+  }
+
+
+def _extract(path: str, predictor: inference.Predictor) -> features.Features:
+  run = predictor.streams
+  if path.endswith('.npy'):
+    return features.extract(predictor, _npy_inputs(path, run), _WINDOW.value,
+                            _STRIDE.value)
+  return features.video_features(path, run, _WINDOW.value, _STRIDE.value,
+                                 predictor=predictor,
+                                 flow_workers=_FLOW_WORKERS.value)
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  if len(argv) < 2:
+    raise app.UsageError('give one or more INPUT videos, .npy clips or folders')
+  if _WINDOW.value < 1 or _STRIDE.value < 1:
+    raise app.UsageError('--window and --stride must be positive')
+  inputs = _expand(argv[1:])
+  run = ('rgb', 'flow') if _EVAL_TYPE.value == 'joint' else (_EVAL_TYPE.value,)
+  predictor = features.load_predictor(run, _CHECKPOINT_DIR.value,
+                                      _IMAGENET_PRETRAINED.value,
+                                      _PRECISION.value)
+  os.makedirs(_OUT.value, exist_ok=True)
+  failures, written = [], 0
+  for path in tqdm.tqdm(inputs, unit='clip'):
+    output = os.path.join(_OUT.value, _name(path) + '.npz')
+    if os.path.exists(output):
+      continue
+    try:
+      result = _extract(path, predictor)
+    except errors.InputError as error:
+      failures.append(f'failed: {path}: {error}')
+      continue
+    tmp = output[:-len('.npz')] + '.tmp.npz'
+    result.save(tmp)
+    os.replace(tmp, output)
+    written += 1
+  print(f'{written} written, {len(inputs) - written - len(failures)} already '
+        f'there, {len(failures)} failed; in {_OUT.value}.')
+  for line in failures:
+    print(line, file=sys.stderr)
+  if failures:
+    sys.exit(1)
+
+
+if __name__ == '__main__':
+  app.run(main)

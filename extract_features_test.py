@@ -1,0 +1,62 @@
+"""End-to-end tests of extract_features.py."""
+
+import os
+import subprocess
+import sys
+
+from absl.testing import absltest
+import numpy as np
+
+from kinetics_i3d import features
+from kinetics_i3d import repo_paths
+
+
+def _run(*args):
+  return subprocess.run([sys.executable, 'extract_features.py', *args],
+                        cwd=repo_paths.ROOT, capture_output=True, text=True,
+                        check=False, timeout=300)
+
+
+class ExtractFeaturesTest(absltest.TestCase):
+
+  def test_video_and_folder_resume_and_failures(self):
+    root = self.create_tempdir().full_path
+    clips = os.path.join(root, 'clips')
+    os.makedirs(clips)
+    rng = np.random.default_rng(0)
+    np.save(os.path.join(clips, 'a_rgb.npy'),
+            rng.uniform(-1, 1, (1, 20, 224, 224, 3)).astype(np.float32))
+    np.save(os.path.join(clips, 'bad_rgb.npy'),
+            np.zeros((1, 20, 100, 100, 3), np.float32))
+    out = os.path.join(root, 'out')
+    video = repo_paths.registry_video('bikes.mp4')
+    result = _run(video, clips, f'--out={out}', '--window=100', '--stride=50')
+    self.assertEqual(result.returncode, 1, result.stderr)
+    self.assertIn('2 written, 0 already there, 1 failed', result.stdout)
+    self.assertRegex(result.stderr, r'failed: .*bad_rgb.npy: .*has shape '
+                     r'\[1, 20, 100, 100, 3\]')
+    bikes = np.load(os.path.join(out, 'bikes.npz'))
+    self.assertEqual(bikes['features'].shape, (4, 1024))
+    np.testing.assert_allclose(bikes['start_sec'], [0, 2, 4, 6])
+    a = np.load(os.path.join(out, 'a.npz'))
+    self.assertEqual(a['features'].shape, (1, 1024))
+
+    result = _run(video, os.path.join(clips, 'a_rgb.npy'), f'--out={out}')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('0 written, 2 already there, 0 failed', result.stdout)
+
+  def test_joint_needs_both_clips(self):
+    root = self.create_tempdir().full_path
+    np.save(os.path.join(root, 'x_rgb.npy'),
+            np.zeros((1, 9, 224, 224, 3), np.float32))
+    result = _run(os.path.join(root, 'x_rgb.npy'), f'--out={root}/out',
+                  '--eval_type=joint')
+    self.assertEqual(result.returncode, 1)
+    # The flow checkpoint is not there offline, or the flow clip is missing.
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     r'^error: no checkpoint at .*flow_imagenet|'
+                     r'failed: .*no sample at .*x_flow.npy')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,158 @@
+"""I3D features: Mixed_5c averaged over space and over time in sliding windows.
+
+For each window of `window` frames, starting every `stride` frames while a
+whole window fits (a clip shorter than one window is one window), each
+stream's 1024-d Mixed_5c output is averaged over space and time; with both
+streams the RGB and Flow vectors are concatenated (2048-d, RGB first).
+"""
+
+import dataclasses
+import os
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from kinetics_i3d import inference
+from kinetics_i3d import preprocessing
+from kinetics_i3d import streams as streams_lib
+from kinetics_i3d import video_decoding
+
+FEATURE_SIZE = 1024
+
+
+@dataclasses.dataclass
+class Features:
+  """Window features of one clip.
+
+  Attributes:
+    features: float32 [num_windows, 1024 * len(streams)].
+    start_sec: [num_windows] start time of each window, seconds from the
+      video's start.
+    streams: the streams, in the order of the concatenation.
+    window: frames per window.
+    stride: frames between window starts.
+  """
+  features: np.ndarray
+  start_sec: np.ndarray
+  streams: Sequence[str]
+  window: int
+  stride: int
+
+  def save(self, path: str) -> None:
+    """Writes an `.npz` with features, start_sec, streams, window, stride."""
+    np.savez(path, features=self.features, start_sec=self.start_sec,
+             streams=np.array(self.streams), window=self.window,
+             stride=self.stride)
+
+
+def window_starts(num_frames: int, window: int, stride: int) -> List[int]:
+  """First frame of each window.
+
+  Raises:
+    ValueError: window or stride not positive.
+  """
+  if window < 1 or stride < 1:
+    raise ValueError(f'window and stride must be positive, got {window} and '
+                     f'{stride}')
+  if num_frames <= window:
+    return [0]
+  return list(range(0, num_frames - window + 1, stride))
+
+
+def extract(predictor: inference.Predictor,
+            inputs: Mapping[str, np.ndarray],
+            window: int = 64,
+            stride: int = 64,
+            start_sec: float = 0.0,
+            fps: float = video_decoding.FPS,
+            batch_size: int = 4) -> Features:
+  """Window features of a clip.
+
+  Args:
+    predictor: runs the streams (its streams are the ones used).
+    inputs: [1, T, H, W, C] clips by stream, of equal T.
+    window: frames per window.
+    stride: frames between window starts.
+    start_sec: the time of the clip's first frame.
+    fps: the clip's frame rate.
+    batch_size: windows run together.
+
+  Returns:
+    The features.
+  """
+  lengths = {inputs[s].shape[1] for s in predictor.streams}
+  if len(lengths) != 1:
+    raise ValueError(f'the streams have different lengths: {sorted(lengths)}')
+  num_frames = lengths.pop()
+  starts = window_starts(num_frames, window, stride)
+  length = min(window, num_frames)
+  rows = []
+  for first in range(0, len(starts), batch_size):
+    batch = starts[first:first + batch_size]
+    outputs = predictor({
+        s: np.concatenate([inputs[s][:, b:b + length] for b in batch])
+        for s in predictor.streams
+    })
+    rows.append(np.concatenate(
+        [outputs[f'{s}_features'].mean(axis=1) for s in predictor.streams],
+        axis=1))
+  return Features(np.concatenate(rows).astype(np.float32),
+                  start_sec + np.array(starts, np.float64) / fps,
+                  tuple(predictor.streams), window, stride)
+
+
+def load_predictor(streams: Sequence[str],
+                   checkpoint_dir: str = 'data/checkpoints',
+                   imagenet_pretrained: bool = True,
+                   precision: str = 'float32') -> inference.Predictor:
+  """A predictor for `streams` from the released checkpoints.
+
+  Raises:
+    MissingFileError, CheckpointError: a checkpoint is missing or wrong.
+  """
+  models = {}
+  for stream in streams:
+    name = streams_lib.checkpoint_name(stream, imagenet_pretrained)
+    models[stream] = streams_lib.load_model(
+        stream, os.path.join(checkpoint_dir, name, 'model.ckpt'))
+  return inference.Predictor(models, precision)
+
+
+def video_features(path: str,
+                   streams: Sequence[str] = ('rgb',),
+                   window: int = 64,
+                   stride: int = 64,
+                   start_sec: Optional[float] = None,
+                   end_sec: Optional[float] = None,
+                   predictor: Optional[inference.Predictor] = None,
+                   checkpoint_dir: str = 'data/checkpoints',
+                   precision: str = 'float32',
+                   flow_workers: int = 1) -> Features:
+  """Features of a video in one call, for research code.
+
+  Args:
+    path: the video.
+    streams: 'rgb', 'flow' or both (concatenated in that order).
+    window: frames per window (at 25 fps).
+    stride: frames between window starts.
+    start_sec: where to start in the video.
+    end_sec: where to stop.
+    predictor: reuse one across calls; built from `checkpoint_dir` if None.
+    checkpoint_dir: the released checkpoints.
+    precision: 'float32' or 'bfloat16'.
+    flow_workers: processes computing optical flow.
+
+  Returns:
+    The features.
+
+  Raises:
+    InputError: the video or a checkpoint cannot be used.
+  """
+  predictor = predictor or load_predictor(streams, checkpoint_dir,
+                                          precision=precision)
+  clip = preprocessing.preprocess_video(
+      path, rgb='rgb' in streams, flow='flow' in streams, start_sec=start_sec,
+      end_sec=end_sec, flow_workers=flow_workers)
+  inputs: Dict[str, np.ndarray] = {'rgb': clip.rgb, 'flow': clip.flow}
+  return extract(predictor, {s: inputs[s] for s in streams}, window, stride,
+                 start_sec=float(clip.times[0]))
