@@ -16,7 +16,6 @@ its kernels per shape). For `joint` both streams are in the same graph, so
 TensorFlow's executor can run them concurrently.
 """
 
-import dataclasses
 from typing import Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -27,12 +26,16 @@ import i3d
 PRECISIONS = {'float32': tf.float32, 'bfloat16': tf.bfloat16}
 
 
-@dataclasses.dataclass
-class _FoldedUnit:
-  w: tf.Variable
-  b: tf.Variable
-  stride: Tuple[int, int, int]
-  relu: bool
+class _FoldedUnit(tf.Module):
+  """A convolution with bias, then optionally a ReLU."""
+
+  def __init__(self, w: np.ndarray, b: np.ndarray, stride: Tuple[int, ...],
+               relu: bool, dtype: tf.DType):
+    super().__init__()
+    self.w = tf.Variable(tf.cast(w, dtype), trainable=False)
+    self.b = tf.Variable(tf.cast(b, dtype), trainable=False)
+    self.stride = tuple(stride)
+    self.relu = relu
 
 
 def _fold_unit(unit: i3d.Unit3D, dtype: tf.DType) -> _FoldedUnit:
@@ -48,11 +51,8 @@ def _fold_unit(unit: i3d.Unit3D, dtype: tf.DType) -> _FoldedUnit:
     b = unit.conv_3d.b.numpy()
   else:
     b = np.zeros(w.shape[-1])
-  stride = tuple(unit.conv_3d.stride)
-  return _FoldedUnit(
-      tf.Variable(tf.cast(w.astype(np.float32), dtype), trainable=False),
-      tf.Variable(tf.cast(np.asarray(b, np.float32), dtype), trainable=False),
-      stride, unit.activation_fn is not None)
+  return _FoldedUnit(w.astype(np.float32), np.asarray(b, np.float32),
+                     unit.conv_3d.stride, unit.activation_fn is not None, dtype)
 
 
 class FoldedI3D(tf.Module):

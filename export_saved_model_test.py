@@ -1,0 +1,67 @@
+"""Tests of the SavedModel export against the eager model."""
+
+import os
+import subprocess
+import sys
+
+from absl.testing import absltest
+import numpy as np
+import tensorflow as tf
+
+import i3d
+from kinetics_i3d import checkpoints
+from kinetics_i3d import export
+from kinetics_i3d import inference
+from kinetics_i3d import repo_paths
+
+
+class ExportTest(absltest.TestCase):
+
+  def test_reloaded_joint_model_equals_eager_model(self):
+    rgb = i3d.InceptionI3d()
+    checkpoints.restore(rgb, repo_paths.registry_checkpoint(), 'RGB',
+                        num_channels=3)
+    flow = i3d.InceptionI3d()
+    checkpoints.build(flow, 2)
+    directory = os.path.join(self.create_tempdir().full_path, 'saved')
+    export.export(inference.Predictor({'rgb': rgb, 'flow': flow}), directory)
+    loaded = tf.saved_model.load(directory)
+    self.assertEqual(
+        set(loaded.signatures),
+        {'serving_default', 'logits', 'probabilities', 'features'})
+
+    for frames in (9, 30):
+      x_rgb = tf.random.stateless_uniform([2, frames, 224, 224, 3], [1, frames],
+                                          -1, 1)
+      x_flow = tf.random.stateless_uniform([2, frames, 224, 224, 2],
+                                           [2, frames], -1, 1)
+      rgb_logits, rgb_points = rgb(x_rgb, is_training=False,
+                                   dropout_keep_prob=1.0)
+      flow_logits, _ = flow(x_flow, is_training=False)
+      expected = (rgb_logits + flow_logits).numpy()
+      logits = loaded.signatures['logits'](rgb=x_rgb, flow=x_flow)['logits']
+      np.testing.assert_allclose(logits, expected, atol=1e-4, rtol=1e-4)
+      probabilities = loaded.signatures['probabilities'](
+          rgb=x_rgb, flow=x_flow)['probabilities']
+      np.testing.assert_allclose(probabilities, tf.nn.softmax(expected),
+                                 atol=1e-5)
+      features = loaded.signatures['features'](rgb=x_rgb, flow=x_flow)
+      np.testing.assert_allclose(
+          features['rgb_features'],
+          tf.reduce_mean(rgb_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
+          rtol=1e-4)
+      self.assertEqual(features['flow_features'].shape, (2, 1024))
+
+  def test_refuses_existing_output(self):
+    directory = self.create_tempdir().full_path
+    result = subprocess.run(
+        [sys.executable, 'export_saved_model.py', '--eval_type=rgb',
+         f'--output={directory}'], cwd=repo_paths.ROOT, capture_output=True,
+        text=True, check=False)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     '^error: .* exists; pass --overwrite')
+
+
+if __name__ == '__main__':
+  absltest.main()
