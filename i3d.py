@@ -28,7 +28,7 @@ by name (see `kinetics_i3d.checkpoints`).
 
 import functools
 import math
-from typing import Callable, Dict, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Collection, Dict, NamedTuple, Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf
@@ -442,7 +442,9 @@ class InceptionI3d(snt.Module):
   def __call__(self,
                inputs: tf.Tensor,
                is_training: bool,
-               dropout_keep_prob: float = 1.0
+               dropout_keep_prob: float = 1.0,
+               *,
+               frozen_endpoints: Collection[str] = ()
               ) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
     """Runs the model on a batch of clips.
 
@@ -455,6 +457,9 @@ class InceptionI3d(snt.Module):
       dropout_keep_prob: probability of keeping each input of the logits layer
         when training, in (0, 1]. Ignored when not training (the original
         applied it in both modes; evaluation always passed 1.0).
+      frozen_endpoints: endpoints whose batch norm runs in inference mode
+        (moving statistics, not updated) even when training; for
+        fine-tuning with frozen layers. Not in the original API.
 
     Returns:
       A tuple of the output at `final_endpoint` and a dictionary of the
@@ -479,6 +484,7 @@ class InceptionI3d(snt.Module):
           net = tf.squeeze(net, [2, 3], name='SpatialSqueeze')
         net = tf.reduce_mean(net, axis=1)
       else:
-        net = layer(net, is_training=is_training)
+        net = layer(net, is_training=is_training and
+                    endpoint not in frozen_endpoints)
       endpoints[endpoint] = net
     return net, endpoints

@@ -10,7 +10,11 @@ setuptools.setup(
                  'Kinetics checkpoints.'),
     license='Apache 2.0',
     python_requires='>=3.10',
-    py_modules=['i3d', 'evaluate_sample', 'fetch_data'],
+    py_modules=[
+        'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
+        'classify_video', 'extract_features', 'export_saved_model', 'train',
+        'evaluate'
+    ],
     packages=['kinetics_i3d'],
     install_requires=[
         'absl-py==2.3.1',
@@ -18,6 +22,7 @@ setuptools.setup(
         'dm-sonnet==2.0.2',
         'numpy==2.4.6',
         'opencv-contrib-python-headless==4.13.0.92',
+        'tensorboard==2.20.0',
         'tensorflow==2.21.0',
         'tqdm==4.67.1',
     ],

@@ -108,7 +108,7 @@ def build(model: snt.Module, num_channels: int) -> None:
   model(tf.zeros([1, frames, height, width, num_channels]), is_training=False)
 
 
-def _open(path: str):
+def open_checkpoint(path: str):
   """Opens the checkpoint with prefix `path`.
 
   Raises:
@@ -171,7 +171,8 @@ def _layout_description(scope: Optional[str], module_name: str) -> str:
 def restore(model: snt.Module,
             path: str,
             scope: Optional[str] = None,
-            num_channels: Optional[int] = None) -> Layout:
+            num_channels: Optional[int] = None,
+            exclude: Sequence[str] = ()) -> Layout:
   """Loads every variable of `model` from the checkpoint at `path`.
 
   Args:
@@ -182,6 +183,9 @@ def restore(model: snt.Module,
       checkpoints written without one.
     num_channels: if given, the model is first built for inputs with this many
       channels.
+    exclude: prefixes of model variable names to leave as they are (neither
+      loaded nor required), e.g. 'inception_i3d/Logits/' to fine-tune with
+      another class count.
 
   Returns:
     The layout the checkpoint used.
@@ -198,13 +202,16 @@ def restore(model: snt.Module,
   if not any(name.endswith('/conv_3d/w') for name in variables):
     raise ValueError('the model has no convolution weights yet: call it once '
                      'or pass num_channels')
-  reader = _open(path)
+  skipped = {n for n in variables if n.startswith(tuple(exclude))}
+  reader = open_checkpoint(path)
   shapes = reader.get_variable_to_shape_map()
   layout = find_layout(list(shapes), model.name, scope)
 
   values = {}
   missing, mismatched = [], []
   for name, variable in variables.items():
+    if name in skipped:
+      continue
     key = layout.key(name)
     if key not in shapes:
       missing.append(key)
@@ -219,8 +226,9 @@ def restore(model: snt.Module,
   expected = {layout.key(name) for name in variables}
   in_scope = (lambda k: True) if layout.strip_module_name else (
       lambda k: k.startswith(layout.prefix + model.name + '/'))
+  excluded_keys = tuple(layout.key(prefix) for prefix in exclude)
   unexpected = sorted(k for k in shapes if in_scope(k) and _is_model_key(k) and
-                      k not in expected)
+                      k not in expected and not k.startswith(excluded_keys))
   if missing or unexpected or mismatched:
     raise CheckpointMismatchError(path, sorted(missing), unexpected,
                                   sorted(mismatched))
