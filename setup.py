@@ -13,7 +13,7 @@ setuptools.setup(
     py_modules=[
         'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
         'classify_video', 'extract_features', 'export_saved_model', 'train',
-        'evaluate'
+        'evaluate', 'inflate_imagenet'
     ],
     packages=['kinetics_i3d'],
     install_requires=[
