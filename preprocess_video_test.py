@@ -1,20 +1,19 @@
 """End-to-end tests of preprocess_video.py, run as a user runs it."""
 
 import os
-import subprocess
-import sys
 
 from absl.testing import absltest
 import numpy as np
 
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
 from kinetics_i3d import synthetic_videos
 
 
+
+
 def _run(*args):
-  return subprocess.run([sys.executable, 'preprocess_video.py', *args],
-                        cwd=repo_paths.ROOT, capture_output=True, text=True,
-                        check=False, timeout=300)
+  return script_testing.run('preprocess_video.py', *args)
 
 
 class SingleVideoTest(absltest.TestCase):
@@ -46,7 +45,7 @@ class SingleVideoTest(absltest.TestCase):
     before = os.path.getmtime(rgb_out)
     result = _run(self.video, f'--rgb_out={rgb_out}')
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: .*x_rgb.npy exists; pass --overwrite')
     self.assertEqual(os.path.getmtime(rgb_out), before)
     result = _run(self.video, f'--rgb_out={rgb_out}', '--overwrite',
@@ -69,7 +68,7 @@ class SingleVideoTest(absltest.TestCase):
     for args, message in cases:
       result = _run(*args)
       self.assertEqual(result.returncode, 1, (args, result.stderr))
-      self.assertRegex(result.stderr.strip().splitlines()[-1],
+      self.assertRegex(script_testing.last_line(result.stderr),
                        '^error: .*' + message)
       self.assertNotIn('Traceback', result.stderr)
       self.assertFalse(os.path.exists(out))

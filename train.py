@@ -1,7 +1,7 @@
 """Trains or fine-tunes one I3D stream with the paper's recipe.
 
   python train.py --stream=rgb --train_data=DATA --num_classes=N \
-      --model_dir=DIR [--init_checkpoint=data/checkpoints/rgb_imagenet/model.ckpt]
+      --model_dir=DIR [--init_checkpoint=CHECKPOINT]
       [--schedule=rgb|flow|constant|cosine|piecewise] [--train_steps=...]
 
 DATA: a folder of class sub-folders of `.npy` clips (as `preprocess_video.py`

@@ -5,7 +5,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 from absl.testing import absltest
@@ -13,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import repo_paths
+from kinetics_i3d import script_testing
 from kinetics_i3d import synthetic_videos
 
 
@@ -29,16 +29,6 @@ def _write_motion_clips(root, count, frames, seed):
           frames, 224, 224, dy=dy, seed=seed + i + (50 if dy > 0 else 0))
       clip = video[None].astype(np.float32) / 127.5 - 1.0
       np.save(os.path.join(root, label, f'clip{i}_rgb.npy'), clip)
-
-
-def _command(script, *args):
-  return [sys.executable, script, *args]
-
-
-def _run(script, *args, env=None):
-  return subprocess.run(_command(script, *args), cwd=repo_paths.ROOT,
-                        capture_output=True, text=True, check=False,
-                        timeout=600, env=env)
 
 
 def _logged_losses(stderr):
@@ -70,8 +60,9 @@ class TrainTest(absltest.TestCase):
 
   def test_fine_tuning_learns_the_direction_of_motion(self):
     model_dir = self.create_tempdir().full_path
-    result = _run(
-        'train.py', f'--train_data={self.train_data}', f'--model_dir={model_dir}',
+    result = script_testing.run(
+        'train.py', f'--train_data={self.train_data}',
+        f'--model_dir={model_dir}',
         f'--init_checkpoint={repo_paths.registry_checkpoint()}',
         '--schedule=constant', '--learning_rate=0.01', '--train_steps=30',
         '--batch_size=4', '--num_frames=16', '--log_every=3',
@@ -86,7 +77,7 @@ class TrainTest(absltest.TestCase):
         os.path.exists(os.path.join(model_dir, 'model.ckpt-30.index')))
     self.assertTrue(os.listdir(os.path.join(model_dir, 'train')))  # Summaries.
 
-    result = _run('evaluate.py', f'--model_dir={model_dir}',
+    result = script_testing.run('evaluate.py', f'--model_dir={model_dir}',
                   f'--data={self.test_data}', '--json')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     accuracy = json.loads(result.stdout)['accuracy']['rgb']
@@ -98,9 +89,9 @@ class TrainTest(absltest.TestCase):
              '--schedule=piecewise', '--boundaries=4', '--values=0.01,0.001',
              '--train_steps=6', '--batch_size=1', '--num_frames=9',
              '--log_every=1', '--save_every=2', '--seed=1']
-    process = subprocess.Popen(_command('train.py', *flags), cwd=repo_paths.ROOT,
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        script_testing.command('train.py', *flags), cwd=repo_paths.ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = os.path.join(model_dir, 'model.ckpt-2.index')
     deadline = time.time() + 300
     while not os.path.exists(first) and process.poll() is None:
@@ -113,7 +104,7 @@ class TrainTest(absltest.TestCase):
     saved = sorted(f for f in os.listdir(model_dir) if f.endswith('.index'))
     last = int(saved[-1][len('model.ckpt-'):-len('.index')])
 
-    result = _run('train.py', *flags)
+    result = script_testing.run('train.py', *flags)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertIn(f'resumed from {model_dir}/model.ckpt-{last} at step {last}',
                   result.stderr)
@@ -135,7 +126,8 @@ class TrainTest(absltest.TestCase):
              '--schedule=constant', '--learning_rate=0.1', '--seed=3',
              '--save_every=1']
     one = self.create_tempdir().full_path
-    result = _run('train.py', *flags, f'--model_dir={one}', '--cpu_replicas=2')
+    result = script_testing.run('train.py', *flags, f'--model_dir={one}',
+                                '--cpu_replicas=2')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertIn('2 replicas', result.stderr)
 
@@ -148,7 +140,7 @@ class TrainTest(absltest.TestCase):
           'task': {'type': 'worker', 'index': index}
       }))
       processes.append(subprocess.Popen(
-          _command('train.py', *flags, f'--model_dir={two}'),
+          script_testing.command('train.py', *flags, f'--model_dir={two}'),
           cwd=repo_paths.ROOT, env=env, stdout=subprocess.PIPE,
           stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=600) for p in processes]
@@ -188,18 +180,18 @@ class BadDataTest(absltest.TestCase):
         (os.path.join(root, 'nowhere'), 'no data folder at'),
     ]
     for data, message in cases:
-      result = _run('train.py', f'--train_data={data}',
+      result = script_testing.run('train.py', f'--train_data={data}',
                     f'--model_dir={root}/model', '--train_steps=1')
       self.assertEqual(result.returncode, 1, (data, result.stderr[-2000:]))
-      self.assertRegex(result.stderr.strip().splitlines()[-1],
+      self.assertRegex(script_testing.last_line(result.stderr),
                        '^error: .*' + message)
       self.assertNotIn('Traceback', result.stderr)
-    result = _run('train.py', f'--train_data={csv_path}',
+    result = script_testing.run('train.py', f'--train_data={csv_path}',
                   f'--model_dir={root}/model', '--train_steps=1',
                   '--label_map=' + self.create_tempfile(
                       content='down\nup\n').full_path)
     self.assertEqual(result.returncode, 1)
-    self.assertRegex(result.stderr.strip().splitlines()[-1],
+    self.assertRegex(script_testing.last_line(result.stderr),
                      "label '7' is not one of the 2 classes")
 
 

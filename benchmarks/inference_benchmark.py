@@ -203,8 +203,8 @@ def main(argv: Sequence[str]) -> None:
         f'x {peak["fma_units_per_core"]} FMA units: FP32 peak '
         f'{peak["fp32_peak_gflops"]:.0f} GFLOP/s. Medians of '
         f'{_REPEATS.value} runs.')
-  print('| streams | frames x batch | precision | s/clip | clips/s | GFLOP/clip '
-        '| GFLOP/s | of FP32 peak |')
+  print('| streams | frames x batch | precision | s/clip | clips/s | '
+        'GFLOP/clip | GFLOP/s | of FP32 peak |')
   print('|---|---|---|---|---|---|---|---|')
   for r in rows:
     print(f'| {r["eval_type"]} | {r["frames"]} x {r["batch"]} | '

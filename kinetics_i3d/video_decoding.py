@@ -130,7 +130,8 @@ def decode(path: str,
         time = frame.time if frame.time is not None else index / rate
         first = time if first is None else first
         if not nominal and last is not None and time > last:
-          frame_duration = time - last  # The last frame lasts as the one before.
+          # The last frame lasts as long as the one before it.
+          frame_duration = time - last
         last = time
         resampler.add(time - first, index, frame)
         if last - first > end + 1.0:
