@@ -2,6 +2,8 @@
 
 import os
 import re
+import shutil
+import tempfile
 
 from absl.testing import absltest
 import numpy as np
@@ -40,17 +42,16 @@ class EvaluateSampleTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    root = absltest.get_default_test_tmpdir()
-    cls.dir = os.path.join(root, 'evaluate_sample_test')
+    cls.dir = tempfile.mkdtemp()
+    cls.addClassCleanup(shutil.rmtree, cls.dir)
     cls.ckpt_dir = os.path.join(cls.dir, 'checkpoints')
     os.makedirs(cls.ckpt_dir, exist_ok=True)
     # rgb_imagenet: the real converted weights.
     os.makedirs(os.path.join(cls.ckpt_dir, 'rgb_imagenet'), exist_ok=True)
     registry = repo_paths.registry_checkpoint()
+    target = os.path.join(cls.ckpt_dir, 'rgb_imagenet', 'model.ckpt')
     for suffix in ('.index', '.data-00000-of-00001'):
-      target = os.path.join(cls.ckpt_dir, 'rgb_imagenet', 'model.ckpt' + suffix)
-      if not os.path.exists(target):
-        os.symlink(os.path.abspath(registry + suffix), target)
+      os.symlink(os.path.abspath(registry + suffix), target + suffix)
     # flow_imagenet and rgb_scratch_kin600: random weights in their layouts.
     cls.flow_model = _random_model(2, 400, seed=1)
     checkpoints.save(cls.flow_model,

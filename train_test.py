@@ -2,9 +2,11 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 from absl.testing import absltest
@@ -52,7 +54,8 @@ class TrainTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.root = os.path.join(absltest.get_default_test_tmpdir(), 'train_test')
+    cls.root = tempfile.mkdtemp()
+    cls.addClassCleanup(shutil.rmtree, cls.root)
     cls.train_data = os.path.join(cls.root, 'train')
     cls.test_data = os.path.join(cls.root, 'test')
     _write_motion_clips(cls.train_data, count=4, frames=16, seed=0)

@@ -1,6 +1,8 @@
 """Tests for the RGB and Flow preprocessing, on real encoded videos."""
 
 import os
+import shutil
+import tempfile
 
 from absl.testing import absltest
 import av
@@ -85,7 +87,8 @@ class FlowTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.dir = absltest.get_default_test_tmpdir()
+    cls.dir = tempfile.mkdtemp()
+    cls.addClassCleanup(shutil.rmtree, cls.dir)
 
   def _clip(self, name, dx, dy, num_frames=10, size=256):
     path = os.path.join(self.dir, name)
