@@ -5,7 +5,6 @@ import os
 from absl.testing import absltest
 import numpy as np
 
-from kinetics_i3d import features
 from kinetics_i3d import repo_paths
 from kinetics_i3d import script_testing
 

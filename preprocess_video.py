@@ -27,7 +27,6 @@ from absl import logging
 import tqdm
 
 from kinetics_i3d import cli
-from kinetics_i3d import errors
 from kinetics_i3d import preprocess_jobs
 
 _RGB_OUT = flags.DEFINE_string('rgb_out', None, 'RGB output (.npy).')
