@@ -62,6 +62,7 @@ def write_video(path: str, frames: np.ndarray, fps: float = 25.0,
     if times is not None:
       stream.codec_context.time_base = fractions.Fraction(1, 1000)
       stream.time_base = fractions.Fraction(1, 1000)
+    container.start_encoding()  # Writes the header even without frames.
     for index, image in enumerate(frames):
       frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image),
                                          format='rgb24')

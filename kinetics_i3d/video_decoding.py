@@ -116,6 +116,7 @@ def decode(path: str,
     raise errors.InputError(f'--end_sec {end:g} is not after --start_sec '
                             f'{start:g}')
   resampler = _Resampler(transform, fps, start, end)
+  first = last = None
   try:
     with av.open(path) as container:
       if not container.streams.video:
@@ -123,7 +124,6 @@ def decode(path: str,
       stream = container.streams.video[0]
       stream.thread_type = 'AUTO'
       rate = float(stream.average_rate or stream.guessed_rate or fps)
-      first = last = None
       nominal = stream.average_rate is not None
       frame_duration = 1.0 / rate
       for index, frame in enumerate(container.decode(stream)):
@@ -136,6 +136,11 @@ def decode(path: str,
         resampler.add(time - first, index, frame)
         if last - first > end + 1.0:
           break
+  except av.error.EOFError:
+    if first is None:
+      raise errors.InputError(f'{path} has no video frames') from None
+    raise errors.InputError(f'{path} ends unexpectedly after '
+                            f'{last - first:.2f} s: is it truncated?') from None
   except av.error.FFmpegError as error:
     raise errors.InputError(
         f'cannot decode {path}: {error.strerror or error}') from None

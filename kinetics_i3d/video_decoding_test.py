@@ -90,6 +90,13 @@ class DecodeTest(absltest.TestCase):
     self.assertLen(video.frames, 101)  # 4.004 s at 25 fps.
     self.assertEqual(video.frames[0], (144, 176, 3))
 
+  def test_video_without_frames(self):
+    path = os.path.join(self.dir, 'empty.mkv')
+    synthetic_videos.write_video(path, _numbered_frames(0), fps=25)
+    with self.assertRaisesRegex(errors.InputError, 'empty.mkv has no video '
+                                'frames'):
+      video_decoding.decode(path, lambda f: f)
+
   def test_errors(self):
     path = self._write('v.mkv', _numbered_frames(30), fps=30)
     not_video = self.create_tempfile('notes.mp4', content='hello').full_path
