@@ -19,6 +19,7 @@ from kinetics_i3d import errors
 from kinetics_i3d import export
 from kinetics_i3d import features
 from kinetics_i3d import inference
+from kinetics_i3d import streams
 
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
                                'Streams to export.')
@@ -39,7 +40,7 @@ _OVERWRITE = flags.DEFINE_boolean('overwrite', False,
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
-  run = ('rgb', 'flow') if _EVAL_TYPE.value == 'joint' else (_EVAL_TYPE.value,)
+  run = streams.EVAL_TYPES[_EVAL_TYPE.value]
   if os.path.exists(_OUTPUT.value) and not _OVERWRITE.value:
     raise errors.ExistingOutputError(
         f'{_OUTPUT.value} exists; pass --overwrite to replace it')

@@ -79,18 +79,15 @@ def _name(path: str) -> str:
 
 def _npy_inputs(path: str, run: Sequence[str]) -> Dict[str, object]:
   """The clips of each stream for an `.npy` input."""
-  stem = None
-  for suffix in _SUFFIXES.values():
-    if path.endswith(suffix):
-      stem = path[:-len(suffix)]
-  if stem is None:
-    if len(run) > 1:
-      raise errors.InputError(
-          f'{path}: for joint features name the clips X_rgb.npy and '
-          'X_flow.npy')
-    stem, paths = None, {run[0]: path}
-  else:
+  stem = next((path[:-len(suffix)] for suffix in _SUFFIXES.values()
+               if path.endswith(suffix)), None)
+  if stem is not None:
     paths = {s: stem + _SUFFIXES[s] for s in run}
+  elif len(run) == 1:
+    paths = {run[0]: path}
+  else:
+    raise errors.InputError(
+        f'{path}: for joint features name the clips X_rgb.npy and X_flow.npy')
   return {
       s: samples.load_sample(p, streams_lib.STREAMS[s].num_channels)
       for s, p in paths.items()
@@ -114,7 +111,7 @@ def main(argv: Sequence[str]) -> None:
   if _WINDOW.value < 1 or _STRIDE.value < 1:
     raise app.UsageError('--window and --stride must be positive')
   inputs = _expand(argv[1:])
-  run = ('rgb', 'flow') if _EVAL_TYPE.value == 'joint' else (_EVAL_TYPE.value,)
+  run = streams_lib.EVAL_TYPES[_EVAL_TYPE.value]
   predictor = features.load_predictor(run, _CHECKPOINT_DIR.value,
                                       _IMAGENET_PRETRAINED.value,
                                       _PRECISION.value)

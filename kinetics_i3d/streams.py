@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+
 import i3d
 from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
