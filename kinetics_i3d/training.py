@@ -204,13 +204,14 @@ class Trainer:
     return path
 
   def _is_chief(self) -> bool:
+    """Whether this process writes the checkpoints (the first worker)."""
     resolver = getattr(self.strategy, 'cluster_resolver', None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
+    cluster = resolver.cluster_spec().as_dict() if resolver else {}
+    if not cluster:
       return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type == 'chief' or (task_type == 'worker' and task_id == 0 and
-                                    'chief' not in
-                                    resolver.cluster_spec().as_dict())
+    if 'chief' in cluster:
+      return resolver.task_type == 'chief'
+    return resolver.task_type == 'worker' and resolver.task_id == 0
 
   # Training.
 
@@ -243,19 +244,25 @@ class Trainer:
     return {
         'loss': tf.reduce_sum(cross_entropy) / global_batch,
         'accuracy': correct / global_batch,
-        'learning_rate': rate / replicas,
     }
 
   def train_step(self, batch) -> Dict[str, float]:
-    """One synchronous step on a distributed batch."""
+    """One synchronous step on a distributed batch.
+
+    Returns:
+      The step's loss and accuracy over the global batch, and its learning
+      rate.
+    """
     if self._step_fn is None:
       self._step_fn = tf.function(
           lambda b: self.strategy.run(self._replica_step, args=b))
+    rate = float(self.schedule(self.global_step))
     per_replica = self._step_fn(batch)
-    return {
+    metrics = {
         k: float(self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, None))
         for k, v in per_replica.items()
     }
+    return dict(metrics, learning_rate=rate)
 
   def distributed_dataset(self, clips: training_data.ClipList):
     config = self.config
