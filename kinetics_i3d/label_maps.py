@@ -10,8 +10,23 @@ TORCHVISION_META = 'torchvision/models/_meta.py'
 TORCHVISION_CATEGORIES = '_KINETICS400_CATEGORIES'
 
 
+def read_names(path: str) -> List[str]:
+  """The class names of a label map: one per line, blank lines skipped.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+  """
+  try:
+    with open(path, encoding='utf-8') as f:
+      return [line.strip() for line in f if line.strip()]
+  except FileNotFoundError:
+    raise errors.MissingFileError(
+        f'no label map at {path}: `python fetch_data.py --source=original` '
+        'downloads both label maps') from None
+
+
 def read_label_map(path: str, num_classes: int) -> List[str]:
-  """Reads a label map: one class name per line.
+  """Reads a label map that must list `num_classes` classes.
 
   Args:
     path: the label map file.
@@ -24,13 +39,7 @@ def read_label_map(path: str, num_classes: int) -> List[str]:
     MissingFileError: there is no file at `path`.
     InputError: it does not list `num_classes` names.
   """
-  try:
-    with open(path, encoding='utf-8') as f:
-      names = [line.strip() for line in f if line.strip()]
-  except FileNotFoundError:
-    raise errors.MissingFileError(
-        f'no label map at {path}: `python fetch_data.py --source=original` '
-        'downloads both label maps') from None
+  names = read_names(path)
   if len(names) != num_classes:
     raise errors.InputError(f'label map {path} lists {len(names)} classes; the '
                             f'model has {num_classes}')

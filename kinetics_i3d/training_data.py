@@ -125,8 +125,7 @@ def from_csv(csv_path: str, stream: str,
   if not rows:
     raise errors.InputError(f'{csv_path} lists no clips')
   if label_map:
-    names = [line.strip() for line in open(label_map, encoding='utf-8')
-             if line.strip()]
+    names = label_maps.read_names(label_map)
   elif all(label.isdigit() for _, _, label in rows):
     names = [str(i) for i in range(max(int(l) for _, _, l in rows) + 1)]
   else:
@@ -186,8 +185,7 @@ def load(source: str, stream: str, label_map: Optional[str] = None,
   elif '.tfrecord' in source or (
       os.path.isdir(source) and glob.glob(os.path.join(source, '*.tfrecord*'))):
     if label_map:
-      names = label_maps.read_label_map(label_map, num_classes or 0) if (
-          num_classes) else [l.strip() for l in open(label_map) if l.strip()]
+      names = label_maps.read_names(label_map)
     elif num_classes:
       names = [str(i) for i in range(num_classes)]
     else:
