@@ -3,16 +3,20 @@
 # Unlike the original script, which passed `--imagenet_pretrained false` (read
 # by absl as true, so its no_imagenet outputs repeat the imagenet ones), the
 # no_imagenet runs here do evaluate the from-scratch checkpoints.
-# Usage: multi_evaluate.sh [PYTHON]
+# Usage: multi_evaluate.sh [PYTHON [OUT_DIR [evaluate_sample.py flags...]]]
 set -euo pipefail
 cd "$(dirname "$0")"
 PY="${1:-python}"
-mkdir -p out
+OUT="${2:-out}"
+shift $(( $# < 2 ? $# : 2 ))
+mkdir -p "$OUT"
 
-run() {  # run PRETRAINED EVAL_TYPE OUTPUT
-  "$PY" evaluate_sample.py --imagenet_pretrained="$1" --eval_type="$2" > "out/$3.txt.tmp"
-  mv "out/$3.txt.tmp" "out/$3.txt"
+run() {  # run PRETRAINED EVAL_TYPE NAME
+  "$PY" evaluate_sample.py --imagenet_pretrained="$1" --eval_type="$2" "${FLAGS[@]}" \
+      > "$OUT/$3.txt.tmp"
+  mv "$OUT/$3.txt.tmp" "$OUT/$3.txt"
 }
+FLAGS=("$@")
 
 run true joint imagenet_joint
 run true flow imagenet_flow
