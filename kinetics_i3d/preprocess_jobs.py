@@ -181,11 +181,16 @@ def jobs_from_list(list_path: str, output_dir: str,
 
 
 def _run_in_worker(job: Job) -> Tuple[Job, Optional[str]]:
+  """Runs a job; returns it with its error message, or None."""
   try:
     run_job(job)
     return job, None
   except errors.InputError as error:
     return job, str(error)
+  except Exception as error:  # pylint: disable=broad-except
+    # A video that breaks the decoder or OpenCV must not stop the batch; it
+    # is reported with the others at the end.
+    return job, f'{type(error).__name__}: {error}'
 
 
 def _init_worker() -> None:
