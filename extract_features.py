@@ -18,6 +18,8 @@ from typing import Dict, List, Sequence
 
 from absl import app
 from absl import flags
+import av
+import cv2
 import tqdm
 
 from kinetics_i3d import cli
@@ -125,6 +127,9 @@ def main(argv: Sequence[str]) -> None:
       result = _extract(path, predictor)
     except errors.InputError as error:
       failures.append(f'failed: {path}: {error}')
+      continue
+    except (cv2.error, av.error.FFmpegError, MemoryError) as error:
+      failures.append(f'failed: {path}: {type(error).__name__}: {error}')
       continue
     tmp = output[:-len('.npz')] + '.tmp.npz'
     result.save(tmp)
