@@ -48,8 +48,8 @@ _FLOW_WORKERS = flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
 
 
 def _checkpoint_path(stream: str) -> str:
-  name = streams.checkpoint_name(stream, _IMAGENET_PRETRAINED.value)
-  return os.path.join(_CHECKPOINT_DIR.value, name, 'model.ckpt')
+  return streams.checkpoint_path(_CHECKPOINT_DIR.value, stream,
+                                 _IMAGENET_PRETRAINED.value)
 
 
 def _streams_to_run() -> Sequence[str]:

@@ -18,7 +18,6 @@ logits of the streams for `joint`, and prints the norm of the logits and the
 top 20 classes with their probabilities, in the original's format.
 """
 
-import os
 from typing import Sequence
 
 from absl import app
@@ -80,9 +79,8 @@ def main(argv: Sequence[str]) -> None:
                  inputs[stream].shape)
   models = {}
   for stream in inputs:
-    name = streams.checkpoint_name(stream, _IMAGENET_PRETRAINED.value,
-                                   kinetics600)
-    path = os.path.join(_CHECKPOINT_DIR.value, name, 'model.ckpt')
+    path = streams.checkpoint_path(_CHECKPOINT_DIR.value, stream,
+                                   _IMAGENET_PRETRAINED.value, kinetics600)
     models[stream] = streams.load_model(stream, path, num_classes)
     logging.info('%s checkpoint restored from %s', stream.upper(), path)
 

@@ -7,7 +7,6 @@ streams the RGB and Flow vectors are concatenated (2048-d, RGB first).
 """
 
 import dataclasses
-import os
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -110,11 +109,12 @@ def load_predictor(streams: Sequence[str],
   Raises:
     MissingFileError, CheckpointError: a checkpoint is missing or wrong.
   """
-  models = {}
-  for stream in streams:
-    name = streams_lib.checkpoint_name(stream, imagenet_pretrained)
-    models[stream] = streams_lib.load_model(
-        stream, os.path.join(checkpoint_dir, name, 'model.ckpt'))
+  models = {
+      stream: streams_lib.load_model(
+          stream, streams_lib.checkpoint_path(checkpoint_dir, stream,
+                                              imagenet_pretrained))
+      for stream in streams
+  }
   return inference.Predictor(models, precision)
 
 

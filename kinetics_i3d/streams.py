@@ -51,6 +51,20 @@ def checkpoint_name(stream: str, imagenet_pretrained: bool,
   return f'{stream}_{"imagenet" if imagenet_pretrained else "scratch"}'
 
 
+def checkpoint_path(checkpoint_dir: str, stream: str, imagenet_pretrained: bool,
+                    kinetics600: bool = False) -> str:
+  """The prefix of a released checkpoint, e.g. '<dir>/rgb_imagenet/model.ckpt'.
+
+  Args:
+    checkpoint_dir: the folder of the released checkpoints' folders.
+    stream: 'rgb' or 'flow'.
+    imagenet_pretrained: see `checkpoint_name`.
+    kinetics600: see `checkpoint_name`.
+  """
+  name = checkpoint_name(stream, imagenet_pretrained, kinetics600)
+  return os.path.join(checkpoint_dir, name, 'model.ckpt')
+
+
 def checkpoint_hint(name: str) -> str:
   """How to obtain the released checkpoint `name`."""
   hint = ('`python fetch_data.py --source=original` downloads it (needs '
