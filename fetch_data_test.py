@@ -31,9 +31,12 @@ class FetchDataTest(absltest.TestCase):
 
   def test_auto_offline_prepares_registry_checkpoint_and_lists_the_rest(self):
     data = self.create_tempdir().full_path
-    # The registry checkpoint is already prepared by `make registry-data`.
+    # The registry checkpoint and videos are prepared by `make registry-data`;
+    # with copies here nothing is fetched again.
     shutil.copytree(os.path.dirname(repo_paths.registry_checkpoint()),
                     os.path.join(data, 'checkpoints', 'rgb_imagenet'))
+    shutil.copytree(os.path.dirname(repo_paths.registry_video()),
+                    os.path.join(data, 'videos'))
     result = _run('--source=auto', f'--data_dir={data}',
                   f'--base_url={_UNREACHABLE}')
     self.assertEqual(result.returncode, 0, result.stderr)
