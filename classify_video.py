@@ -3,7 +3,7 @@
   python classify_video.py VIDEO [--eval_type=joint] [--top_k=20] [--json]
       [--start_sec=S --end_sec=E]
 
-Decodes and preprocesses the video (see `kinetics_i3d/preprocessing.py`), runs
+Decodes and preprocesses the video (see `kinetics_i3d/video/preprocessing.py`), runs
 the streams, sums their logits and prints the top classes in the format of
 `evaluate_sample.py`, or as JSON. `joint` runs the streams whose checkpoints
 exist (and says which are missing); `rgb` or `flow` require theirs. Optical
@@ -21,11 +21,11 @@ import numpy as np
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d import inference
-from kinetics_i3d import label_maps
-from kinetics_i3d import preprocessing
 from kinetics_i3d import report
-from kinetics_i3d import streams
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
+from kinetics_i3d.video import preprocessing
 
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
                                'Streams to run.')

@@ -4,10 +4,8 @@ import json
 
 from absl.testing import absltest
 
-from kinetics_i3d import repo_paths
-from kinetics_i3d import script_testing
-
-
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
 
 
 def _run(*args):

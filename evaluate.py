@@ -18,10 +18,10 @@ from absl import flags
 import numpy as np
 
 from kinetics_i3d import cli
-from kinetics_i3d import evaluation
-from kinetics_i3d import inference
-from kinetics_i3d import streams
-from kinetics_i3d import training_data
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
+from kinetics_i3d.training import evaluation
 
 _STREAM = flags.DEFINE_enum('stream', 'rgb', ['rgb', 'flow', 'joint'],
                             'Stream(s) to evaluate.')

@@ -25,11 +25,11 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
-from kinetics_i3d import inference
-from kinetics_i3d import label_maps
 from kinetics_i3d import report
-from kinetics_i3d import samples
-from kinetics_i3d import streams
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.datasets import samples
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
 
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'joint', list(streams.EVAL_TYPES),
                                'rgb, rgb600, flow, or joint')

@@ -9,12 +9,12 @@ from absl.testing import absltest
 import numpy as np
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import gifs
-from kinetics_i3d import label_maps
-from kinetics_i3d import repo_paths
-from kinetics_i3d import script_testing
-from kinetics_i3d import streams
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import streams
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
+from kinetics_i3d.video import gifs
 
 _LINE = re.compile(r'^(\S+) (\S+) (.+)$')
 

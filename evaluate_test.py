@@ -7,8 +7,8 @@ from absl.testing import absltest
 import numpy as np
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import script_testing
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import script_testing
 
 
 def _top_1(logits, labels):

@@ -5,7 +5,7 @@
 
 Serving signatures `logits` (default), `probabilities` and `features`, each
 taking float32 clips of any batch size and length per stream (inputs `rgb`
-and/or `flow`); see `kinetics_i3d/export.py`.
+and/or `flow`); see `kinetics_i3d/models/export.py`.
 """
 
 import os
@@ -16,10 +16,10 @@ from absl import flags
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d import export
 from kinetics_i3d import features
-from kinetics_i3d import inference
-from kinetics_i3d import streams
+from kinetics_i3d.models import export
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
 
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
                                'Streams to export.')

@@ -7,11 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import export
-from kinetics_i3d import inference
-from kinetics_i3d import repo_paths
-from kinetics_i3d import script_testing
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import export
+from kinetics_i3d.models import inference
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
 
 
 class ExportTest(absltest.TestCase):

@@ -25,10 +25,10 @@ import tqdm
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import features
-from kinetics_i3d import inference
-from kinetics_i3d import preprocess_jobs
-from kinetics_i3d import samples
-from kinetics_i3d import streams as streams_lib
+from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.datasets import samples
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams as streams_lib
 
 _OUT = flags.DEFINE_string('out', None, 'Output folder.', required=True)
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],

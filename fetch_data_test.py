@@ -5,8 +5,8 @@ import shutil
 
 from absl.testing import absltest
 
-from kinetics_i3d import repo_paths
-from kinetics_i3d import script_testing
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
 
 _UNREACHABLE = 'http://127.0.0.1:9/'  # The discard port: nothing listens.
 

@@ -23,13 +23,12 @@ This is the Sonnet 2 / TensorFlow 2 version of DeepMind's original Sonnet 1
 module. The architecture, the numerics (TF `SAME` padding, batch norm with an
 offset and no scale, eps 1e-3, moving averages with decay 0.999) and the
 variable names are the original's, so the released checkpoints restore into it
-by name (see `kinetics_i3d.checkpoints`).
+by name (see `kinetics_i3d.models.checkpoints`).
 """
 
 import functools
 import math
-from typing import (Callable, Collection, Dict, NamedTuple, Optional, Sequence,
-                    Tuple)
+from typing import Callable, Collection, Dict, NamedTuple, Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf

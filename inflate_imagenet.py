@@ -7,7 +7,7 @@ The TF-Slim checkpoint (`inception_v1_2016_08_28.tar.gz` of the TF-Slim model
 zoo) is not downloadable here; with it, the output is the starting point of
 the paper's ImageNet-pretrained training: `train.py --init_checkpoint=...`
 (the logits layer is created for the new classes). See
-`kinetics_i3d/inflation.py`.
+`kinetics_i3d/models/inflation.py`.
 """
 
 from typing import Sequence
@@ -16,7 +16,7 @@ from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
-from kinetics_i3d import inflation
+from kinetics_i3d.models import inflation
 
 _INCEPTION_V1 = flags.DEFINE_string('inception_v1_checkpoint', None,
                                     'TF-Slim Inception-v1 checkpoint prefix.',

@@ -9,8 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import repo_paths
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import repo_paths
 
 _CHECKPOINTS = {  # name: (channels, classes, scope)
     'rgb_imagenet': (3, 400, 'RGB'),

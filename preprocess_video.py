@@ -14,7 +14,7 @@ take. Many videos, for preparing a data set:
 writes `OUT/<name>_rgb.npy` and `OUT/<name>_flow.npy` per video (mirroring
 DIR's sub-folders; a LIST line is `VIDEO[,START,END]`), skips videos already
 done, keeps going past broken ones and lists them at the end.
-See `kinetics_i3d/preprocessing.py` for the pipeline.
+See `kinetics_i3d/video/preprocessing.py` for the pipeline.
 """
 
 import os
@@ -27,7 +27,7 @@ from absl import logging
 import tqdm
 
 from kinetics_i3d import cli
-from kinetics_i3d import preprocess_jobs
+from kinetics_i3d.datasets import preprocess_jobs
 
 _RGB_OUT = flags.DEFINE_string('rgb_out', None, 'RGB output (.npy).')
 _FLOW_OUT = flags.DEFINE_string('flow_out', None, 'Flow output (.npy).')

@@ -5,10 +5,8 @@ import os
 from absl.testing import absltest
 import numpy as np
 
-from kinetics_i3d import script_testing
-from kinetics_i3d import synthetic_videos
-
-
+from kinetics_i3d.testing import script_testing
+from kinetics_i3d.testing import synthetic_videos
 
 
 def _run(*args):

@@ -15,7 +15,7 @@ setuptools.setup(
         'classify_video', 'extract_features', 'export_saved_model', 'train',
         'evaluate', 'inflate_imagenet'
     ],
-    packages=['kinetics_i3d'],
+    packages=setuptools.find_packages(include=['kinetics_i3d', 'kinetics_i3d.*']),
     install_requires=[
         'absl-py==2.3.1',
         'av==16.1.0',

@@ -6,7 +6,7 @@
 
 DATA: a folder of class sub-folders of `.npy` clips (as `preprocess_video.py`
 writes them), a CSV of `path,label` lines, or TFRecord SequenceExamples in
-the MediaPipe Kinetics format (see `kinetics_i3d/training_data.py`).
+the MediaPipe Kinetics format (see `kinetics_i3d/datasets/training_data.py`).
 Synchronous data-parallel on `tf.distribute`: one machine by default; set
 TF_CONFIG on each machine for multi-worker training (see README). Training
 resumes from the newest checkpoint in --model_dir.
@@ -20,11 +20,11 @@ from absl import logging
 
 import i3d
 from kinetics_i3d import cli
-from kinetics_i3d import schedules
-from kinetics_i3d import training
-from kinetics_i3d import training_data
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.training import schedules
+from kinetics_i3d.training import trainer
 
-_DEFAULTS = training.TrainConfig()
+_DEFAULTS = trainer.TrainConfig()
 _STREAM = flags.DEFINE_enum('stream', 'rgb', ['rgb', 'flow'], 'Stream.')
 _TRAIN_DATA = flags.DEFINE_string('train_data', None,
                                   'Class folders, CSV or TFRecords.',
@@ -93,7 +93,7 @@ def main(argv: Sequence[str]) -> None:
                               train_steps, _BOUNDARIES.value, _VALUES.value)
   except ValueError as error:
     raise app.UsageError(str(error))
-  config = training.TrainConfig(
+  config = trainer.TrainConfig(
       stream=stream, num_classes=len(clips.class_names),
       model_dir=_MODEL_DIR.value, train_steps=train_steps,
       batch_size=_BATCH_SIZE.value, num_frames=_NUM_FRAMES.value,
@@ -103,12 +103,12 @@ def main(argv: Sequence[str]) -> None:
       save_every=_SAVE_EVERY.value, keep_checkpoints=_KEEP_CHECKPOINTS.value,
       log_every=_LOG_EVERY.value, seed=_SEED.value, augment=_AUGMENT.value,
       train_batch_norm=_TRAIN_BATCH_NORM.value)
-  strategy = training.make_strategy(_CPU_REPLICAS.value)
+  strategy = trainer.make_strategy(_CPU_REPLICAS.value)
   logging.info('%d %s clips of %d classes; %d replicas', len(clips.paths),
                stream, len(clips.class_names), strategy.num_replicas_in_sync)
-  trainer = training.Trainer(config, schedule, strategy)
-  metrics = trainer.train(clips)
-  print(f'Trained {stream} to step {int(trainer.global_step.numpy())}: '
+  loop = trainer.Trainer(config, schedule, strategy)
+  metrics = loop.train(clips)
+  print(f'Trained {stream} to step {int(loop.global_step.numpy())}: '
         f'loss {metrics.get("loss", float("nan")):.4f}, accuracy '
         f'{metrics.get("accuracy", float("nan")):.3f}; checkpoints in '
         f'{config.model_dir}.')

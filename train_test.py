@@ -13,9 +13,9 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
 
-from kinetics_i3d import repo_paths
-from kinetics_i3d import script_testing
-from kinetics_i3d import synthetic_videos
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
+from kinetics_i3d.testing import synthetic_videos
 
 
 def _write_motion_clips(root, count, frames, seed):

@@ -41,10 +41,10 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import gifs
-from kinetics_i3d import inference
-from kinetics_i3d import repo_paths
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import inference
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.video import gifs
 
 _REPEATS = flags.DEFINE_integer('repeats', 3, 'Timed calls per figure.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')

@@ -26,11 +26,11 @@ from absl import app
 from absl import flags
 import cv2
 
-from kinetics_i3d import optical_flow
-from kinetics_i3d import preprocess_jobs
-from kinetics_i3d import preprocessing
-from kinetics_i3d import repo_paths
-from kinetics_i3d import video_decoding
+from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import preprocessing
 
 _REPEATS = flags.DEFINE_integer('repeats', 3, 'Runs per figure (median).')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
@@ -55,10 +55,10 @@ def main(argv: Sequence[str]) -> None:
   def rgb():
     preprocessing.preprocess_video(video, flow=False)
 
-  duration = video_decoding.decode(video, lambda f: None).duration
+  duration = decoding.decode(video, lambda f: None).duration
   results['rgb_seconds_per_video_second'] = _median_seconds(rgb) / duration
 
-  gray = video_decoding.decode(
+  gray = decoding.decode(
       video, lambda f: preprocessing.to_gray(preprocessing.resize_frame(f)),
       end_sec=_FLOW_SECONDS).frames
   results['flow_frame_size'] = list(gray[0].shape)

@@ -11,10 +11,10 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from kinetics_i3d import inference
-from kinetics_i3d import preprocessing
-from kinetics_i3d import streams as streams_lib
-from kinetics_i3d import video_decoding
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams as streams_lib
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import preprocessing
 
 FEATURE_SIZE = 1024
 
@@ -63,7 +63,7 @@ def extract(predictor: inference.Predictor,
             window: int = 64,
             stride: int = 64,
             start_sec: float = 0.0,
-            fps: float = video_decoding.FPS,
+            fps: float = decoding.FPS,
             batch_size: int = 4) -> Features:
   """Window features of a clip.
 

@@ -5,10 +5,10 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
 from kinetics_i3d import features
-from kinetics_i3d import inference
-from kinetics_i3d import repo_paths
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import inference
+from kinetics_i3d.testing import repo_paths
 
 
 class WindowStartsTest(absltest.TestCase):

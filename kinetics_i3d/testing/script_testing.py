@@ -4,7 +4,7 @@ import subprocess
 import sys
 from typing import Mapping, Optional
 
-from kinetics_i3d import repo_paths
+from kinetics_i3d.testing import repo_paths
 
 
 def command(script: str, *args: str) -> list:

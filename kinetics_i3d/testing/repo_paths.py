@@ -5,7 +5,8 @@ from typing import Optional
 
 from kinetics_i3d import errors
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA_DIR = os.path.join(ROOT, 'data')
 LABEL_MAP = os.path.join(DATA_DIR, 'label_map.txt')
 # Material from the original release, kept beside the repository (never in it).

@@ -1,8 +1,8 @@
 """Kinetics class names, in the order of the checkpoints' logits."""
 
 import ast
-import zipfile
 from typing import List
+import zipfile
 
 from kinetics_i3d import errors
 

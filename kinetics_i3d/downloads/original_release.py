@@ -9,9 +9,9 @@ leaves nothing partial behind.
 import os
 import shutil
 import tempfile
+from typing import Callable, List, Optional
 import urllib.error
 import urllib.request
-from typing import Callable, List, Optional
 
 from kinetics_i3d import errors
 

@@ -6,7 +6,7 @@ from absl.testing import absltest
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import samples
+from kinetics_i3d.datasets import samples
 
 
 class LoadSampleTest(absltest.TestCase):

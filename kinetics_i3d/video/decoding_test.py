@@ -6,9 +6,9 @@ from absl.testing import absltest
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import repo_paths
-from kinetics_i3d import synthetic_videos
-from kinetics_i3d import video_decoding
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import synthetic_videos
+from kinetics_i3d.video import decoding
 
 
 def _numbered_frames(count, height=32, width=48):
@@ -44,7 +44,7 @@ class DecodeTest(absltest.TestCase):
     for seconds in (1, 2, 3):
       path = self._write(f'v{seconds}.mkv', _numbered_frames(30 * seconds),
                          fps=30)
-      video = video_decoding.decode(path, lambda f: f)
+      video = decoding.decode(path, lambda f: f)
       self.assertLen(video.frames, 25 * seconds)
       self.assertAlmostEqual(video.duration, seconds, places=2)
       np.testing.assert_allclose(video.times, np.arange(25 * seconds) / 25)
@@ -54,7 +54,7 @@ class DecodeTest(absltest.TestCase):
 
   def test_low_frame_rate_repeats_frames(self):
     path = self._write('v.mkv', _numbered_frames(20), fps=10)
-    video = video_decoding.decode(path, lambda f: f)
+    video = decoding.decode(path, lambda f: f)
     self.assertLen(video.frames, 50)
     self.assertEqual(_indices(video)[:8], [0, 0, 1, 1, 2, 2, 2, 3])
     self.assertEqual(_indices(video), _nearest(np.arange(20) / 10,
@@ -63,13 +63,13 @@ class DecodeTest(absltest.TestCase):
   def test_variable_frame_rate(self):
     times = [0, 0.1, 0.15, 0.4, 0.5, 0.52, 0.9, 1.0, 1.2, 1.3]
     path = self._write('vfr.mkv', _numbered_frames(10), times=times)
-    video = video_decoding.decode(path, lambda f: f)
+    video = decoding.decode(path, lambda f: f)
     self.assertEqual(_indices(video), _nearest(times, video.times))
     self.assertEqual(_indices(video)[:12], [0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3])
 
   def test_start_and_end(self):
     path = self._write('v.mkv', _numbered_frames(120), fps=30)
-    video = video_decoding.decode(path, lambda f: f, start_sec=1.0,
+    video = decoding.decode(path, lambda f: f, start_sec=1.0,
                                   end_sec=2.0)
     self.assertLen(video.frames, 25)
     np.testing.assert_allclose(video.times, 1.0 + np.arange(25) / 25)
@@ -78,13 +78,13 @@ class DecodeTest(absltest.TestCase):
   def test_transform_runs_once_per_kept_frame(self):
     path = self._write('v.mkv', _numbered_frames(20), fps=10)
     calls = []
-    video = video_decoding.decode(path, lambda f: calls.append(1) or f[:2])
+    video = decoding.decode(path, lambda f: calls.append(1) or f[:2])
     self.assertLen(calls, 20)
     self.assertLen(video.frames, 50)
     self.assertEqual(video.frames[0].shape, (2, 48, 3))
 
   def test_h264_file_from_the_package_index(self):
-    video = video_decoding.decode(
+    video = decoding.decode(
         repo_paths.registry_video('carphone_pristine.mp4'), lambda f: f.shape)
     self.assertAlmostEqual(video.duration, 120 / (30000 / 1001), places=3)
     self.assertLen(video.frames, 101)  # 4.004 s at 25 fps.
@@ -95,7 +95,7 @@ class DecodeTest(absltest.TestCase):
     synthetic_videos.write_video(path, _numbered_frames(0), fps=25)
     with self.assertRaisesRegex(errors.InputError, 'empty.mkv has no video '
                                 'frames'):
-      video_decoding.decode(path, lambda f: f)
+      decoding.decode(path, lambda f: f)
 
   def test_errors(self):
     path = self._write('v.mkv', _numbered_frames(30), fps=30)
@@ -114,7 +114,7 @@ class DecodeTest(absltest.TestCase):
     ]
     for kwargs, error, message in cases:
       with self.assertRaisesRegex(error, message):
-        video_decoding.decode(transform=lambda f: f, **kwargs)
+        decoding.decode(transform=lambda f: f, **kwargs)
 
 
 if __name__ == '__main__':

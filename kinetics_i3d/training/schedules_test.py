@@ -3,7 +3,7 @@
 from absl.testing import absltest
 import numpy as np
 
-from kinetics_i3d import schedules
+from kinetics_i3d.training import schedules
 
 
 def _rates(schedule, steps):

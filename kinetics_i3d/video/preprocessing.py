@@ -31,8 +31,8 @@ import cv2
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import optical_flow
-from kinetics_i3d import video_decoding
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import optical_flow
 
 RESIZE_SMALLER_SIDE = 256
 CROP_SIZE = 224
@@ -106,7 +106,7 @@ def crop(frames: np.ndarray, offsets: Tuple[int, int],
 
 
 def check_length(num_frames: int, with_flow: bool, source: str,
-                 fps: float = video_decoding.FPS) -> None:
+                 fps: float = decoding.FPS) -> None:
   """Raises InputError if a video gives too few frames for the network."""
   needed = MIN_FRAMES + (1 if with_flow else 0)
   if num_frames < needed:
@@ -169,7 +169,7 @@ def preprocess_video(path: str,
   if not (rgb or flow):
     raise ValueError('ask for rgb, flow or both')
   transform = _FrameTransform(rgb, flow, crop_offsets)
-  video = video_decoding.decode(path, transform, start_sec=start_sec,
+  video = decoding.decode(path, transform, start_sec=start_sec,
                                 end_sec=end_sec)
   check_length(len(video.frames), flow, path)
   first = 1 if flow else 0

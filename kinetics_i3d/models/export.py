@@ -15,7 +15,7 @@ size and number of frames (one input per stream: `rgb` and/or `flow`):
 import tensorflow as tf
 
 from kinetics_i3d import errors
-from kinetics_i3d import inference
+from kinetics_i3d.models import inference
 
 
 def _specs(predictor: inference.Predictor):

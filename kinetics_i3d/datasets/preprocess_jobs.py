@@ -16,8 +16,8 @@ from typing import Callable, Iterable, List, Optional, Tuple
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import gifs
-from kinetics_i3d import preprocessing
+from kinetics_i3d.video import gifs
+from kinetics_i3d.video import preprocessing
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg',
                     '.mpeg', '.gif', '.flv', '.wmv')

@@ -5,8 +5,8 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import inference
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import inference
 
 # bfloat16 keeps 8 bits of mantissa; through 58 layers the logits move by
 # about 1% of their largest magnitude. Allowed: 5%.

@@ -22,8 +22,8 @@ from typing import Dict, Mapping
 import numpy as np
 import tensorflow as tf
 
-from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
+from kinetics_i3d.models import checkpoints
 
 SLIM_SCOPE = 'InceptionV1/'
 _BATCH_NORM = ('beta', 'moving_mean', 'moving_variance')

@@ -6,10 +6,10 @@ from absl.testing import absltest
 import numpy as np
 
 import i3d
-from kinetics_i3d import checkpoints
-from kinetics_i3d import evaluation
-from kinetics_i3d import inference
-from kinetics_i3d import training_data
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import inference
+from kinetics_i3d.training import evaluation
 
 
 class EvaluationTest(absltest.TestCase):

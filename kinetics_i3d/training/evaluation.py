@@ -7,9 +7,9 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
-from kinetics_i3d import inference
-from kinetics_i3d import training
-from kinetics_i3d import training_data
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.models import inference
+from kinetics_i3d.training import trainer
 
 
 def resolve_checkpoint(path: str) -> str:
@@ -19,7 +19,7 @@ def resolve_checkpoint(path: str) -> str:
     MissingFileError: neither.
   """
   if os.path.isdir(path):
-    found = training.checkpoint_paths(path) or (
+    found = trainer.checkpoint_paths(path) or (
         [tf.train.latest_checkpoint(path)] if tf.train.latest_checkpoint(path)
         else [])
     if not found:

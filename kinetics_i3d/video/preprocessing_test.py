@@ -11,11 +11,11 @@ import tensorflow as tf
 
 import i3d
 from kinetics_i3d import errors
-from kinetics_i3d import gifs
-from kinetics_i3d import optical_flow
-from kinetics_i3d import preprocessing
-from kinetics_i3d import repo_paths
-from kinetics_i3d import synthetic_videos
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import synthetic_videos
+from kinetics_i3d.video import gifs
+from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import preprocessing
 
 # RGB tolerance, in units of the [-1, 1] output: OpenCV and TensorFlow
 # bilinear resizes of the same float32 pixels agree to float round-off.

@@ -29,8 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
-from kinetics_i3d import label_maps
-from kinetics_i3d import streams
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.models import streams
 
 CROP_SIZE = 224
 _FLOW_JPEG_BOUND = 20.0

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
-from kinetics_i3d import training_data
+from kinetics_i3d.datasets import training_data
 
 
 def _save(path, frames, height=224, width=224, channels=3, value=None):

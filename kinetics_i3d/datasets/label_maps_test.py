@@ -6,8 +6,8 @@ import zipfile
 from absl.testing import absltest
 
 from kinetics_i3d import errors
-from kinetics_i3d import label_maps
-from kinetics_i3d import repo_paths
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.testing import repo_paths
 
 
 class ShippedLabelMapTest(absltest.TestCase):

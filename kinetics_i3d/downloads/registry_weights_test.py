@@ -9,13 +9,13 @@ from absl.testing import absltest
 import numpy as np
 
 import i3d
-from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
-from kinetics_i3d import gifs
-from kinetics_i3d import label_maps
-from kinetics_i3d import registry
-from kinetics_i3d import registry_weights
-from kinetics_i3d import repo_paths
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.downloads import registry
+from kinetics_i3d.downloads import registry_weights
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.video import gifs
 
 
 class _RunsCommand:

@@ -7,7 +7,7 @@ import threading
 
 from absl.testing import absltest
 
-from kinetics_i3d import original_release
+from kinetics_i3d.downloads import original_release
 
 
 class _Server:

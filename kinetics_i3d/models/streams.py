@@ -4,8 +4,8 @@ import dataclasses
 import os
 
 import i3d
-from kinetics_i3d import checkpoints
 from kinetics_i3d import errors
+from kinetics_i3d.models import checkpoints
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,3 @@
+"""Data on disk: `.npy` samples, label maps, batch preprocessing into `.npy`
+files, and the tf.data pipelines that training and evaluation read.
+"""
