@@ -1,11 +1,17 @@
 """End-to-end tests of classify_video.py on a real video."""
 
 import json
+import os
+import re
+import shutil
+import tempfile
 
 from absl.testing import absltest
+import numpy as np
 
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
+from kinetics_i3d.testing import synthetic_videos
 
 
 def _run(*args):
@@ -59,3 +65,72 @@ class ClassifyVideoTest(absltest.TestCase):
 
 if __name__ == '__main__':
   absltest.main()
+
+
+class LongVideoTest(absltest.TestCase):
+  """Streaming: memory, the timeline and truncated files."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.dir = tempfile.mkdtemp()
+    cls.addClassCleanup(shutil.rmtree, cls.dir)
+    # Tiny frames (resized to 256x341 like any video): 10 s of texture.
+    cls.frames = synthetic_videos.moving_texture(250, 48, 64, dx=0.5)
+
+  def _video(self, name, seconds):
+    path = os.path.join(self.dir, name)
+    repeats = int(np.ceil(seconds * 25 / len(self.frames)))
+    synthetic_videos.write_video(
+        path, np.concatenate([self.frames] * repeats)[:int(seconds * 25)],
+        fps=25)
+    return path
+
+  def test_memory_does_not_grow_with_length_and_windows_cover_it(self):
+    peaks = {}
+    for seconds in (20, 180):
+      # Short windows far apart: the cost is decoding, not the network.
+      result, peaks[seconds] = script_testing.run_measuring_memory(
+          'classify_video.py', self._video(f'{seconds}s.mkv', seconds),
+          '--eval_type=rgb', '--window_sec=0.4', '--stride_sec=10', '--json',
+          '--top_k=1')
+      self.assertEqual(result.returncode, 0, result.stderr)
+      output = json.loads(result.stdout)
+      self.assertFalse(output['partial'])
+      windows = output['windows']
+      self.assertLen(windows, seconds // 10 + 1)
+      self.assertEqual(windows[0]['start_sec'], 0.0)
+      self.assertAlmostEqual(windows[-1]['end_sec'], seconds)
+      self.assertEqual(output['frames'], seconds * 25)
+    # Holding 180 s of 224x224 RGB float32 frames would take 2.7 GB.
+    self.assertLess(peaks[180] - peaks[20], 150e6, peaks)
+
+  def test_truncated_video_gives_the_windows_before_and_an_error(self):
+    path = self._video('cut.mkv', 4)
+    with open(path, 'rb') as f:
+      data = f.read()
+    with open(path, 'wb') as f:
+      f.write(data[:len(data) * 6 // 10])
+    result = _run(path, '--eval_type=rgb', '--window_sec=0.4', '--json',
+                  '--top_k=2')
+    self.assertEqual(result.returncode, 1)
+    error = script_testing.last_line(result.stderr)
+    match = re.match(r'^error: .*cut\.mkv ends unexpectedly at (\d+\.\d+) s '
+                     r'of the 4.00 s', error)
+    self.assertIsNotNone(match, error)
+    output = json.loads(result.stdout)
+    self.assertTrue(output['partial'])
+    self.assertEqual(output['error'], error[len('error: '):])
+    ends = [w['end_sec'] for w in output['windows']]
+    self.assertGreater(len(ends), 3)
+    self.assertLessEqual(ends[-1], float(match.group(1)) + 0.04)
+    self.assertLen(output['windows'][0]['top_classes'], 2)
+
+  def test_window_too_short_is_refused_with_the_minimum(self):
+    result = _run(repo_paths.registry_video('bikes.mp4'), '--eval_type=rgb',
+                  '--window_sec=0.3')
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(
+        script_testing.last_line(result.stderr),
+        'error: --window_sec=0.3 is 8 frames at 25 fps; the network needs 9: '
+        'give --window_sec=0.36 or more')

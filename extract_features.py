@@ -103,7 +103,8 @@ def _extract(path: str, predictor: inference.Predictor) -> features.Features:
                             _STRIDE.value)
   return features.video_features(path, run, _WINDOW.value, _STRIDE.value,
                                  predictor=predictor,
-                                 flow_workers=_FLOW_WORKERS.value)
+                                 flow_workers=_FLOW_WORKERS.value,
+                                 progress=True)
 
 
 @cli.reports_input_errors

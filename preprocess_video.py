@@ -6,7 +6,9 @@ One video:
       [--start_sec S --end_sec E] [--gif] [--overwrite]
 
 writes the .npy files that `evaluate_sample.py --rgb_sample/--flow_sample`
-take. Many videos, for preparing a data set:
+take, streaming: a video of any length goes through in bounded memory. It
+says how large the outputs will be, and refuses before writing anything when
+the disk has no room for them. Many videos, for preparing a data set:
 
   python preprocess_video.py --input_dir DIR --output_dir OUT [--workers N]
   python preprocess_video.py --input_list LIST --output_dir OUT
@@ -57,12 +59,17 @@ def _preprocess_one(video: str) -> None:
     raise app.UsageError('give --rgb_out, --flow_out or both')
   job = preprocess_jobs.Job(video, _RGB_OUT.value, _FLOW_OUT.value,
                             _START_SEC.value, _END_SEC.value)
-  clip = preprocess_jobs.run_job(job, overwrite=_OVERWRITE.value,
-                                 gif=_GIF.value, flow_workers=_WORKERS.value)
-  for path, array in ((job.rgb_out, clip.rgb), (job.flow_out, clip.flow)):
-    if path:
-      print(f'Wrote {path}: {list(array.shape)} float32 in '
-            f'[{array.min():.3f}, {array.max():.3f}]')
+  for path, size in preprocess_jobs.estimated_bytes(job).items():
+    print(f'Writing {path}: ' + (
+        'size unknown (the video does not declare its duration)'
+        if size is None else f'about {preprocess_jobs.human_size(size)}'),
+          flush=True)
+  outputs = preprocess_jobs.run_job(job, overwrite=_OVERWRITE.value,
+                                    gif=_GIF.value, flow_workers=_WORKERS.value,
+                                    progress=True)
+  for output in outputs:
+    print(f'Wrote {output.path}: {list(output.shape)} float32 in '
+          f'[{output.min:.3f}, {output.max:.3f}]')
 
 
 def _preprocess_many() -> int:

@@ -20,6 +20,7 @@ setuptools.setup(
         'absl-py==2.3.1',
         'av==16.1.0',
         'dm-sonnet==2.0.2',
+        'matplotlib==3.11.2',
         'numpy==2.4.6',
         'opencv-contrib-python-headless==4.13.0.92',
         'tensorboard==2.20.0',

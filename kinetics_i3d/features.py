@@ -4,17 +4,22 @@ For each window of `window` frames, starting every `stride` frames while a
 whole window fits (a clip shorter than one window is one window), each
 stream's 1024-d Mixed_5c output is averaged over space and time; with both
 streams the RGB and Flow vectors are concatenated (2048-d, RGB first).
+Videos are streamed through the windows (`video.windows`), so their length
+does not bound memory.
 """
 
 import dataclasses
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
+from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
+from kinetics_i3d.video import progress as progress_lib
+from kinetics_i3d.video import windows
 
 FEATURE_SIZE = 1024
 
@@ -44,20 +49,6 @@ class Features:
              stride=self.stride)
 
 
-def window_starts(num_frames: int, window: int, stride: int) -> List[int]:
-  """First frame of each window.
-
-  Raises:
-    ValueError: window or stride not positive.
-  """
-  if window < 1 or stride < 1:
-    raise ValueError(f'window and stride must be positive, got {window} and '
-                     f'{stride}')
-  if num_frames <= window:
-    return [0]
-  return list(range(0, num_frames - window + 1, stride))
-
-
 def extract(predictor: inference.Predictor,
             inputs: Mapping[str, np.ndarray],
             window: int = 64,
@@ -65,7 +56,7 @@ def extract(predictor: inference.Predictor,
             start_sec: float = 0.0,
             fps: float = decoding.FPS,
             batch_size: int = 4) -> Features:
-  """Window features of a clip.
+  """Window features of a clip held in memory.
 
   Args:
     predictor: runs the streams (its streams are the ones used).
@@ -78,26 +69,35 @@ def extract(predictor: inference.Predictor,
 
   Returns:
     The features.
+
+  Raises:
+    ValueError: the streams differ in length, or window or stride is not
+      positive.
   """
   lengths = {inputs[s].shape[1] for s in predictor.streams}
   if len(lengths) != 1:
     raise ValueError(f'the streams have different lengths: {sorted(lengths)}')
-  num_frames = lengths.pop()
-  starts = window_starts(num_frames, window, stride)
-  length = min(window, num_frames)
-  rows = []
-  for first in range(0, len(starts), batch_size):
-    batch = starts[first:first + batch_size]
-    outputs = predictor({
-        s: np.concatenate([inputs[s][:, b:b + length] for b in batch])
-        for s in predictor.streams
-    })
-    rows.append(np.concatenate(
-        [outputs[f'{s}_features'].mean(axis=1) for s in predictor.streams],
-        axis=1))
-  return Features(np.concatenate(rows).astype(np.float32),
-                  start_sec + np.array(starts, np.float64) / fps,
-                  tuple(predictor.streams), window, stride)
+  clip = {s: inputs[s][0] for s in predictor.streams}
+  chunk = preprocessing.Chunk(
+      clip.get('rgb'), clip.get('flow'),
+      start_sec + np.arange(lengths.pop(), dtype=np.float64) / fps)
+  return _features(predictor, [chunk], window, stride, fps, batch_size)
+
+
+def _features(predictor: inference.Predictor,
+              chunks: Iterable[preprocessing.Chunk], window: int, stride: int,
+              fps: float, batch_size: int) -> Features:
+  """Features of the regular windows over a stream of chunks."""
+  rows, starts = [], []
+  clips = windows.sliding_windows(chunks, predictor.streams, window, stride,
+                                  fps=fps)
+  for clip, outputs in inference.predict_windows(predictor, clips,
+                                                 batch_size):
+    rows.append(outputs['features'])
+    starts.append(clip.start_sec)
+  return Features(np.stack(rows).astype(np.float32),
+                  np.array(starts, np.float64), tuple(predictor.streams),
+                  window, stride)
 
 
 def load_predictor(streams: Sequence[str],
@@ -127,8 +127,12 @@ def video_features(path: str,
                    predictor: Optional[inference.Predictor] = None,
                    checkpoint_dir: str = 'data/checkpoints',
                    precision: str = 'float32',
-                   flow_workers: int = 1) -> Features:
+                   flow_workers: int = 1,
+                   progress: bool = False) -> Features:
   """Features of a video in one call, for research code.
+
+  The video is streamed: memory is bounded by the window, whatever its
+  length.
 
   Args:
     path: the video.
@@ -141,18 +145,22 @@ def video_features(path: str,
     checkpoint_dir: the released checkpoints.
     precision: 'float32' or 'bfloat16'.
     flow_workers: processes computing optical flow.
+    progress: show a progress bar in seconds of video.
 
   Returns:
     The features.
 
   Raises:
-    InputError: the video or a checkpoint cannot be used.
+    InputError: the video or a checkpoint cannot be used (a
+      `decoding.DecodingError` when it stops decoding part-way).
   """
   predictor = predictor or load_predictor(streams, checkpoint_dir,
                                           precision=precision)
-  clip = preprocessing.preprocess_video(
-      path, rgb='rgb' in streams, flow='flow' in streams, start_sec=start_sec,
-      end_sec=end_sec, flow_workers=flow_workers)
-  inputs: Dict[str, np.ndarray] = {'rgb': clip.rgb, 'flow': clip.flow}
-  return extract(predictor, {s: inputs[s] for s in streams}, window, stride,
-                 start_sec=float(clip.times[0]))
+  with optical_flow.TVL1(flow_workers if 'flow' in streams else 1) as engine:
+    chunks = preprocessing.stream_video(
+        path, rgb='rgb' in streams, flow='flow' in streams,
+        start_sec=start_sec, end_sec=end_sec, flow_engine=engine)
+    if progress:
+      chunks = progress_lib.in_video_seconds(chunks, path, start_sec, end_sec)
+    return _features(predictor, chunks, window, stride, decoding.FPS,
+                     batch_size=1)

@@ -11,17 +11,6 @@ from kinetics_i3d.models import inference
 from kinetics_i3d.testing import repo_paths
 
 
-class WindowStartsTest(absltest.TestCase):
-
-  def test_windows(self):
-    self.assertEqual(features.window_starts(250, 64, 64), [0, 64, 128])
-    self.assertEqual(features.window_starts(40, 16, 12), [0, 12, 24])
-    self.assertEqual(features.window_starts(30, 64, 64), [0])
-    self.assertEqual(features.window_starts(64, 64, 8), [0])
-    with self.assertRaisesRegex(ValueError, 'positive'):
-      features.window_starts(10, 0, 1)
-
-
 class ExtractTest(absltest.TestCase):
 
   def test_matches_plain_model_mixed_5c(self):

@@ -1,23 +1,30 @@
 """Preprocessing many videos: jobs, outputs on disk, parallel workers.
 
 A job turns one video (or a span of it) into `<name>_rgb.npy` and/or
-`<name>_flow.npy`. Outputs are written through temporary files, so a job is
-done exactly when its outputs exist: a rerun skips done jobs and redoes
-interrupted ones.
+`<name>_flow.npy`, streaming the video into them chunk by chunk. Outputs are
+written through temporary files, so a job is done exactly when its outputs
+exist: a rerun skips done jobs and redoes interrupted ones.
 """
 
+import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import multiprocessing
 import os
-import tempfile
-from typing import Callable, Iterable, List, Optional, Tuple
+import shutil
+from typing import (Callable, Dict, Iterable, List, Mapping, Optional,
+                    Tuple)
 
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d.datasets import npy_writer
+from kinetics_i3d.video import decoding
 from kinetics_i3d.video import gifs
+from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
+from kinetics_i3d.video import progress as progress_lib
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg',
                     '.mpeg', '.gif', '.flv', '.wmv')
@@ -48,63 +55,129 @@ class Job:
     return all(os.path.exists(p) for p in self.outputs)
 
 
-def save_npy(path: str, array: np.ndarray, overwrite: bool = False) -> None:
-  """Saves `array` at exactly `path`, through a temporary file.
+@dataclasses.dataclass
+class Output:
+  """An array a job wrote.
 
-  Raises:
-    ExistingOutputError: `path` exists and `overwrite` is False.
+  Attributes:
+    path: the `.npy` file.
+    shape: its shape.
+    min: its smallest value.
+    max: its largest value.
   """
-  if os.path.exists(path) and not overwrite:
-    raise errors.ExistingOutputError(
-        f'{path} exists; pass --overwrite to replace it')
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  with tempfile.NamedTemporaryFile(dir=directory, suffix='.npy',
-                                   delete=False) as f:
-    np.save(f, array)
-  os.chmod(f.name, 0o644)
-  os.replace(f.name, path)
+  path: str
+  shape: Tuple[int, ...]
+  min: float
+  max: float
 
 
 def gif_path(npy_path: str) -> str:
   return os.path.splitext(npy_path)[0] + '.gif'
 
 
+def estimated_bytes(job: Job) -> Dict[str, Optional[int]]:
+  """The size of each output, from the duration the video declares.
+
+  Returns:
+    Bytes by output path; None where the container declares no duration.
+
+  Raises:
+    MissingFileError, InputError: the video cannot be opened.
+  """
+  duration = decoding.probe(job.video).duration
+  if duration is None:
+    return {path: None for path in job.outputs}
+  end = duration if job.end_sec is None else min(duration, job.end_sec)
+  frames = max(0, round((end - (job.start_sec or 0.0)) * decoding.FPS))
+  if job.flow_out:
+    frames = max(0, frames - 1)  # The first frame only starts the flow.
+  frame_bytes = preprocessing.CROP_SIZE**2 * 4 * frames
+  return {path: frame_bytes * channels + npy_writer.HEADER_BYTES
+          for path, channels in ((job.rgb_out, 3), (job.flow_out, 2)) if path}
+
+
+def check_disk_space(sizes: Mapping[str, Optional[int]]) -> None:
+  """Refuses outputs that would not fit on their disks, before any is written.
+
+  Raises:
+    InputError: a disk has less free space than the outputs going there.
+  """
+  needed = collections.defaultdict(int)
+  folders = {}
+  for path, size in sizes.items():
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder):
+      folder = os.path.dirname(folder)
+    device = os.stat(folder).st_dev
+    needed[device] += size or 0
+    folders.setdefault(device, folder)
+  for device, size in needed.items():
+    free = shutil.disk_usage(folders[device]).free
+    if size > free:
+      raise errors.InputError(
+          f'the outputs need {human_size(size)} but {folders[device]} has '
+          f'{human_size(free)} free: free some space, write them elsewhere or '
+          f'take a shorter span (--start_sec, --end_sec)')
+
+
+def human_size(size: int) -> str:
+  """`12 MB`, `3.45 GB`."""
+  return f'{size / 1e9:.2f} GB' if size >= 1e9 else f'{size / 1e6:.0f} MB'
+
+
 def run_job(job: Job, overwrite: bool = False, gif: bool = False,
-            flow_workers: int = 1) -> preprocessing.Clip:
-  """Preprocesses one video and writes its outputs.
+            flow_workers: int = 1, progress: bool = False) -> List[Output]:
+  """Preprocesses one video and writes its outputs, streaming.
+
+  The frames go to the outputs chunk by chunk, so memory does not grow with
+  the video's length; the outputs appear only when complete.
 
   Args:
     job: the video and its outputs.
     overwrite: replace existing outputs.
-    gif: also write the gif visualisation beside each `.npy`.
+    gif: also write the gif visualisation beside each `.npy` (it holds the
+      whole clip in 8 bits: for short clips).
     flow_workers: processes computing optical flow.
+    progress: show a progress bar in seconds of video.
 
   Returns:
-    The clip.
+    The outputs written.
 
   Raises:
     ExistingOutputError: an output exists and `overwrite` is False (checked
       before any work).
-    InputError: the video cannot be used.
+    InputError: the video cannot be used, or the disk has no room for the
+      outputs (checked before any work).
   """
-  if not overwrite:
-    for path in job.outputs + ([gif_path(p) for p in job.outputs]
-                               if gif else []):
-      if os.path.exists(path):
-        raise errors.ExistingOutputError(
-            f'{path} exists; pass --overwrite to replace it')
-  clip = preprocessing.preprocess_video(
-      job.video, rgb=job.rgb_out is not None, flow=job.flow_out is not None,
-      start_sec=job.start_sec, end_sec=job.end_sec, flow_workers=flow_workers)
-  for path, array, picture in (
-      (job.rgb_out, clip.rgb, gifs.rgb_visualisation),
-      (job.flow_out, clip.flow, gifs.flow_visualisation)):
-    if path:
-      save_npy(path, array, overwrite=True)
-      if gif:
-        gifs.write_gif(gif_path(path), picture(array))
-  return clip
+  for path in job.outputs + ([gif_path(p) for p in job.outputs]
+                             if gif else []):
+    npy_writer.check_new_output(path, overwrite)
+  check_disk_space(estimated_bytes(job))
+  paths = {'rgb': job.rgb_out, 'flow': job.flow_out}
+  with contextlib.ExitStack() as stack:
+    engine = stack.enter_context(
+        optical_flow.TVL1(flow_workers if job.flow_out else 1))
+    chunks = preprocessing.stream_video(
+        job.video, rgb=job.rgb_out is not None, flow=job.flow_out is not None,
+        start_sec=job.start_sec, end_sec=job.end_sec, flow_engine=engine)
+    if progress:
+      chunks = progress_lib.in_video_seconds(chunks, job.video, job.start_sec,
+                                             job.end_sec)
+    writers = {
+        stream: stack.enter_context(npy_writer.NpyWriter(path, overwrite=True))
+        for stream, path in paths.items() if path
+    }
+    for chunk in chunks:
+      for stream, writer in writers.items():
+        writer.write(getattr(chunk, stream))
+  outputs = [Output(w.path, w.shape, w.min, w.max) for w in writers.values()]
+  if gif:
+    for stream, path in paths.items():
+      if path:
+        picture = (gifs.rgb_visualisation if stream == 'rgb' else
+                   gifs.flow_visualisation)
+        gifs.write_gif(gif_path(path), picture(np.load(path, mmap_mode='r')))
+  return outputs
 
 
 def _output_stem(video: str, root: Optional[str], output_dir: str,

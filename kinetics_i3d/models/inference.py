@@ -16,7 +16,8 @@ its kernels per shape). For `joint` both streams are in the same graph, so
 TensorFlow's executor can run them concurrently.
 """
 
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional,
+                    Tuple)
 
 import numpy as np
 import tensorflow as tf
@@ -178,3 +179,46 @@ class Predictor(tf.Module):
         s: tf.convert_to_tensor(inputs[s], tf.float32) for s in self.streams
     })
     return {k: v.numpy() for k, v in outputs.items()}
+
+
+def predict_windows(
+    predictor: Predictor,
+    windows: Iterable[Any],
+    batch_size: int = 1) -> Iterator[Tuple[Any, Dict[str, np.ndarray]]]:
+  """Runs the predictor on windows, a few at a time, as they arrive.
+
+  Args:
+    predictor: runs the streams.
+    windows: objects with `inputs`, [1, frames, H, W, C] clips by stream
+      (`video.windows.Window`); consecutive windows of one length run in
+      batches.
+    batch_size: windows run together at most.
+
+  Yields:
+    (window, outputs) in the order of the windows; outputs holds 'logits'
+    [num_classes] (summed over the streams) and 'features' (each stream's
+    Mixed_5c averaged over space and time, concatenated in the order of
+    `predictor.streams`).
+  """
+  batch = []
+
+  def run():
+    outputs = predictor({
+        s: np.concatenate([w.inputs[s] for w in batch])
+        for s in predictor.streams
+    })
+    features = np.concatenate(
+        [outputs[f'{s}_features'].mean(axis=1) for s in predictor.streams],
+        axis=1)
+    for i, window in enumerate(batch):
+      yield window, {'logits': outputs['logits'][i], 'features': features[i]}
+
+  for window in windows:
+    length = window.inputs[predictor.streams[0]].shape[1]
+    if batch and (len(batch) == batch_size or
+                  batch[0].inputs[predictor.streams[0]].shape[1] != length):
+      yield from run()
+      batch = []
+    batch.append(window)
+  if batch:
+    yield from run()

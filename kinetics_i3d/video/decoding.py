@@ -1,16 +1,19 @@
-"""Decoding a video at a fixed frame rate, by timestamp.
+"""Decoding a video at a fixed frame rate, by timestamp, one frame at a time.
 
 Frames are decoded with PyAV (FFmpeg). The output frame k shows the video at
 time start + k / fps: it is the decoded frame whose timestamp is closest to
 that time (the earlier one on a tie), so frames are dropped or repeated as the
 source rate requires, and variable frame rates work. This is what MediaPipe's
 `PacketResamplerCalculator` does in DeepMind's Kinetics pipeline.
+
+`FrameReader` yields the resampled frames as they are decoded, so a video of
+any length streams through in constant memory; `decode` keeps them all.
 """
 
 import dataclasses
 import math
 import os
-from typing import Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import av
 import numpy as np
@@ -21,6 +24,37 @@ FPS = 25.0
 # Container timestamps are often rounded to milliseconds: times closer than
 # this to the video's end count as its end.
 _TIME_TOLERANCE = 2e-3
+# A video whose frames stop this much before the duration its container
+# declares was cut short (a truncated download), not merely rounded.
+_TRUNCATION_TOLERANCE = 0.5
+
+
+class DecodingError(errors.InputError):
+  """Decoding stopped part-way through a video.
+
+  Attributes:
+    time_sec: the time (seconds from the video's start) up to which the
+      frames were good.
+  """
+
+  def __init__(self, message: str, time_sec: float):
+    super().__init__(message)
+    self.time_sec = time_sec
+
+
+@dataclasses.dataclass
+class VideoInfo:
+  """What a video's container declares, before decoding.
+
+  Attributes:
+    duration: the video stream's duration in seconds, or None when the
+      container does not say.
+    height: frame height in pixels.
+    width: frame width in pixels.
+  """
+  duration: Optional[float]
+  height: int
+  width: int
 
 
 @dataclasses.dataclass
@@ -33,16 +67,55 @@ class DecodedVideo:
     duration: the video's duration in seconds.
     fps: the output frame rate.
   """
-  frames: List[np.ndarray]
+  frames: List[Any]
   times: np.ndarray
   duration: float
   fps: float
+
+
+def _declared_duration(container, stream) -> Optional[float]:
+  if stream.duration is not None and stream.time_base is not None:
+    return float(stream.duration * stream.time_base)
+  if container.duration is not None and len(container.streams) == 1:
+    return container.duration / av.time_base
+  return None  # Other streams (audio) may be longer than the video.
+
+
+def _open(path: str):
+  """Opens a video file, turning FFmpeg's errors into InputErrors."""
+  if not os.path.isfile(path):
+    raise errors.MissingFileError(f'no video at {path}')
+  try:
+    container = av.open(path)
+  except av.error.EOFError:
+    raise errors.InputError(f'{path} has no video frames') from None
+  except av.error.FFmpegError as error:
+    raise errors.InputError(
+        f'cannot decode {path}: {error.strerror or error}') from None
+  if not container.streams.video:
+    container.close()
+    raise errors.InputError(f'{path} has no video stream')
+  return container
+
+
+def probe(path: str) -> VideoInfo:
+  """Reads a video's declared duration and frame size without decoding it.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it is not a video.
+  """
+  with _open(path) as container:
+    stream = container.streams.video[0]
+    return VideoInfo(_declared_duration(container, stream),
+                     stream.codec_context.height, stream.codec_context.width)
 
 
 class _Resampler:
   """Picks, for each output time, the decoded frame closest to it.
 
   Frames arrive in presentation order; each is transformed at most once.
+  `add` and `finish` return the frames they emit.
   """
 
   def __init__(self, transform, fps: float, start: float, end: float):
@@ -52,43 +125,158 @@ class _Resampler:
     self._end = end
     self._previous = None  # (time, frame index, frame)
     self._last = None  # (frame index, transformed frame)
-    self.frames = []
+    self.count = 0
 
   def _target(self) -> float:
-    return self._start + len(self.frames) / self._fps
+    return self._start + self.count / self._fps
 
-  def _emit(self, index: int, frame: av.VideoFrame) -> None:
+  def _emit(self, index: int, frame: av.VideoFrame) -> Any:
     if self._last is None or self._last[0] != index:
       self._last = (index, self._transform(frame.to_ndarray(format='rgb24')))
-    self.frames.append(self._last[1])
+    self.count += 1
+    return self._last[1]
 
-  def add(self, time: float, index: int, frame: av.VideoFrame) -> None:
+  def add(self, time: float, index: int, frame: av.VideoFrame) -> List[Any]:
+    emitted = []
     while self._target() < self._end - _TIME_TOLERANCE and (
         time >= self._target()):
       target = self._target()
       if self._previous is not None and (
           target - self._previous[0] <= time - target):
-        self._emit(*self._previous[1:])
+        emitted.append(self._emit(*self._previous[1:]))
       else:
-        self._emit(index, frame)
+        emitted.append(self._emit(index, frame))
     self._previous = (time, index, frame)
+    return emitted
 
-  def finish(self, end: float) -> None:
+  def finish(self, end: float) -> List[Any]:
     """Fills the output times before `end` with the last frame."""
+    emitted = []
     while self._previous is not None and self._target() < min(
         end, self._end) - _TIME_TOLERANCE:
-      self._emit(*self._previous[1:])
+      emitted.append(self._emit(*self._previous[1:]))
+    return emitted
+
+
+class FrameReader:
+  """A video's frames at a fixed rate, decoded as they are read.
+
+  Iterating yields (time, transformed frame) pairs, the time in seconds from
+  the video's start; only the frame being decoded is held. After the
+  iteration, `duration` is the video's duration. A video that cannot be
+  decoded to its end raises `DecodingError` at the point where it fails,
+  after the good frames before it: a truncated file never reads as a shorter
+  video.
+  """
+
+  def __init__(self,
+               path: str,
+               transform: Callable[[np.ndarray], Any],
+               fps: float = FPS,
+               start_sec: Optional[float] = None,
+               end_sec: Optional[float] = None):
+    """Checks the arguments.
+
+    Args:
+      path: a video file FFmpeg can read.
+      transform: applied once to each kept frame (uint8 RGB, [height, width,
+        3]), e.g. a resize.
+      fps: output frame rate.
+      start_sec: first output time, seconds from the start (default 0).
+      end_sec: output times stop before this (default: the video's end).
+
+    Raises:
+      MissingFileError: there is no file at `path`.
+      InputError: the times are negative or in the wrong order.
+    """
+    if not os.path.isfile(path):
+      raise errors.MissingFileError(f'no video at {path}')
+    self.path = path
+    self.fps = fps
+    self.start = 0.0 if start_sec is None else float(start_sec)
+    self.end = math.inf if end_sec is None else float(end_sec)
+    if self.start < 0:
+      raise errors.InputError(f'--start_sec {self.start:g} is negative')
+    if self.end <= self.start:
+      raise errors.InputError(f'--end_sec {self.end:g} is not after '
+                              f'--start_sec {self.start:g}')
+    self._transform = transform
+    self.duration: Optional[float] = None
+
+  def _check_times(self, duration: float, tolerance: float = 0.0) -> None:
+    """Raises InputError if the times fall outside `duration` + tolerance."""
+    if self.start >= duration + tolerance:
+      raise errors.InputError(f'--start_sec {self.start:g} is outside '
+                              f'{self.path}, which lasts {duration:.3f} s')
+    if self.end != math.inf and self.end > duration + max(
+        tolerance, _TIME_TOLERANCE):
+      raise errors.InputError(f'--end_sec {self.end:g} is past the end of '
+                              f'{self.path}, which lasts {duration:.3f} s')
+
+  def __iter__(self) -> Iterator[Tuple[float, Any]]:
+    resampler = _Resampler(self._transform, self.fps, self.start, self.end)
+
+    def timed(frames):
+      first = resampler.count - len(frames)
+      return [(self.start + (first + i) / self.fps, f)
+              for i, f in enumerate(frames)]
+
+    first = last = None
+    frame_duration = 1.0 / self.fps
+    with _open(self.path) as container:
+      stream = container.streams.video[0]
+      stream.thread_type = 'AUTO'
+      declared = _declared_duration(container, stream)
+      if declared is not None:  # Fails early; checked exactly at the end.
+        self._check_times(declared, _TRUNCATION_TOLERANCE)
+      rate = float(stream.average_rate or stream.guessed_rate or self.fps)
+      nominal = stream.average_rate is not None
+      frame_duration = 1.0 / rate
+      try:
+        for index, frame in enumerate(container.decode(stream)):
+          time = frame.time if frame.time is not None else index / rate
+          first = time if first is None else first
+          if not nominal and last is not None and time > last:
+            # The last frame lasts as long as the one before it.
+            frame_duration = time - last
+          last = time
+          yield from timed(resampler.add(time - first, index, frame))
+          if last - first > self.end + 1.0:
+            break
+        else:
+          if first is not None and declared is not None and (
+              declared - (last - first + frame_duration) >
+              _TRUNCATION_TOLERANCE):
+            raise DecodingError(
+                f'{self.path} ends unexpectedly at {last - first:.2f} s of '
+                f'the {declared:.2f} s its container declares: is it '
+                'truncated? Download it again', last - first)
+      except av.error.FFmpegError as error:
+        if first is None:
+          if isinstance(error, av.error.EOFError):
+            raise errors.InputError(f'{self.path} has no video frames') from None
+          raise errors.InputError(
+              f'cannot decode {self.path}: {error.strerror or error}') from None
+        raise DecodingError(
+            f'decoding {self.path} failed at {last - first:.2f} s '
+            f'({error.strerror or type(error).__name__}): is it truncated or '
+            'damaged? Download it again', last - first) from None
+    if first is None:
+      raise errors.InputError(f'{self.path} has no video frames')
+    self.duration = last - first + frame_duration
+    self._check_times(self.duration)
+    yield from timed(resampler.finish(self.duration))
 
 
 def decode(path: str,
-           transform: Callable[[np.ndarray], np.ndarray],
+           transform: Callable[[np.ndarray], Any],
            fps: float = FPS,
            start_sec: Optional[float] = None,
            end_sec: Optional[float] = None) -> DecodedVideo:
   """Decodes `path` at `fps` between `start_sec` and `end_sec`.
 
-  Frames are decoded one at a time and only the transformed frames that are
-  kept stay in memory, so long videos are fine.
+  Only the transformed frames that are kept stay in memory; see
+  `FrameReader` to stream them instead.
 
   Args:
     path: a video file FFmpeg can read.
@@ -103,56 +291,10 @@ def decode(path: str,
 
   Raises:
     MissingFileError: there is no file at `path`.
-    InputError: it is not a video, has no frames, or the times fall outside
-      it.
+    InputError: it is not a video, has no frames, the times fall outside
+      it, or it cannot be decoded to its end (`DecodingError`).
   """
-  if not os.path.isfile(path):
-    raise errors.MissingFileError(f'no video at {path}')
-  start = 0.0 if start_sec is None else float(start_sec)
-  end = math.inf if end_sec is None else float(end_sec)
-  if start < 0:
-    raise errors.InputError(f'--start_sec {start:g} is negative')
-  if end <= start:
-    raise errors.InputError(f'--end_sec {end:g} is not after --start_sec '
-                            f'{start:g}')
-  resampler = _Resampler(transform, fps, start, end)
-  first = last = None
-  try:
-    with av.open(path) as container:
-      if not container.streams.video:
-        raise errors.InputError(f'{path} has no video stream')
-      stream = container.streams.video[0]
-      stream.thread_type = 'AUTO'
-      rate = float(stream.average_rate or stream.guessed_rate or fps)
-      nominal = stream.average_rate is not None
-      frame_duration = 1.0 / rate
-      for index, frame in enumerate(container.decode(stream)):
-        time = frame.time if frame.time is not None else index / rate
-        first = time if first is None else first
-        if not nominal and last is not None and time > last:
-          # The last frame lasts as long as the one before it.
-          frame_duration = time - last
-        last = time
-        resampler.add(time - first, index, frame)
-        if last - first > end + 1.0:
-          break
-  except av.error.EOFError:
-    if first is None:
-      raise errors.InputError(f'{path} has no video frames') from None
-    raise errors.InputError(f'{path} ends unexpectedly after '
-                            f'{last - first:.2f} s: is it truncated?') from None
-  except av.error.FFmpegError as error:
-    raise errors.InputError(
-        f'cannot decode {path}: {error.strerror or error}') from None
-  if first is None:
-    raise errors.InputError(f'{path} has no video frames')
-  duration = last - first + frame_duration
-  if start >= duration:
-    raise errors.InputError(f'--start_sec {start:g} is outside {path}, which '
-                            f'lasts {duration:.3f} s')
-  if end != math.inf and end > duration + _TIME_TOLERANCE:
-    raise errors.InputError(f'--end_sec {end:g} is past the end of {path}, '
-                            f'which lasts {duration:.3f} s')
-  resampler.finish(duration)
-  times = start + np.arange(len(resampler.frames)) / fps
-  return DecodedVideo(resampler.frames, times, duration, fps)
+  reader = FrameReader(path, transform, fps, start_sec, end_sec)
+  frames = [frame for _, frame in reader]
+  times = reader.start + np.arange(len(frames)) / fps
+  return DecodedVideo(frames, times, reader.duration, fps)

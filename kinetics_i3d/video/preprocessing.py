@@ -4,7 +4,7 @@ The pipeline the original release describes, with DeepMind's MediaPipe Kinetics
 graphs (`mediapipe/graphs/media_sequence`) deciding what it leaves open:
 
 1. Decode with FFmpeg (PyAV) and resample to 25 frames per second by
-   timestamp (`video_decoding`).
+   timestamp (`decoding`).
 2. Resize each frame, bilinearly, so that its smaller side is 256 pixels,
    keeping the aspect ratio (sides rounded to the nearest pixel). The resize
    runs on float32 pixels, so the only round-off is the resize's own.
@@ -22,10 +22,17 @@ graphs (`mediapipe/graphs/media_sequence`) deciding what it leaves open:
 
 Outputs are float32 [1, T, 224, 224, 3] (RGB, in RGB channel order) and
 [1, T, 224, 224, 2] (flow: x then y displacement).
+
+`stream_video` runs the pipeline over a video chunk by chunk, so memory is
+bounded by the chunk whatever the video's length; the flow of the pair of
+frames spanning two chunks is computed once. `preprocess_video` joins the
+chunks of a clip into whole arrays. Every consumer (classification, feature
+extraction, `.npy` outputs) goes through `stream_video`.
 """
 
+import contextlib
 import dataclasses
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -38,6 +45,8 @@ RESIZE_SMALLER_SIDE = 256
 CROP_SIZE = 224
 FLOW_BOUND = 20.0
 MIN_FRAMES = 9  # i3d.min_input_size()[0]; checked against it in the tests.
+# Decoded frames per chunk when streaming (2 s at 25 fps).
+CHUNK_FRAMES = 50
 
 
 @dataclasses.dataclass
@@ -138,6 +147,104 @@ class _FrameTransform:
     return rgb, gray
 
 
+@dataclasses.dataclass
+class Chunk:
+  """Consecutive frames of the network inputs, from a stream of them.
+
+  Attributes:
+    rgb: float32 [n, 224, 224, 3] in [-1, 1], or None.
+    flow: float32 [n, 224, 224, 2] in [-1, 1], or None.
+    times: [n] time of each frame in seconds from the video's start.
+  """
+  rgb: Optional[np.ndarray]
+  flow: Optional[np.ndarray]
+  times: np.ndarray
+
+
+def stream_video(path: str,
+                 rgb: bool = True,
+                 flow: bool = True,
+                 start_sec: Optional[float] = None,
+                 end_sec: Optional[float] = None,
+                 crop_offsets: Optional[Tuple[int, int]] = None,
+                 flow_engine: Optional[optical_flow.TVL1] = None,
+                 chunk_frames: int = CHUNK_FRAMES) -> Iterator[Chunk]:
+  """Decodes a video and yields its network inputs in chunks of frames.
+
+  Memory is bounded by the chunk, whatever the video's length. The frames
+  are the ones `preprocess_video` makes, in order, none lost or repeated: the
+  flow of the pair of frames that spans two chunks is computed once, with the
+  later chunk.
+
+  Args:
+    path: the video.
+    rgb: make the RGB input.
+    flow: make the Flow input.
+    start_sec: where to start, seconds from the video's start.
+    end_sec: where to stop.
+    crop_offsets: (top, left) of the 224x224 crop in the resized frames;
+      None for the centre.
+    flow_engine: computes the optical flow; OpenCV on this process if None.
+    chunk_frames: decoded frames per chunk (at least 2).
+
+  Yields:
+    Chunks of consecutive frames (the last one may be shorter).
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it cannot be decoded, the times fall outside it, or it is too
+      short for the network (before anything is yielded).
+    DecodingError: decoding failed part-way, after the chunks before that
+      point have been yielded.
+    ValueError: neither stream is asked for, or chunk_frames < 2.
+  """
+  if not (rgb or flow):
+    raise ValueError('ask for rgb, flow or both')
+  if chunk_frames < 2:
+    raise ValueError(f'chunk_frames must be at least 2, got {chunk_frames}')
+  transform = _FrameTransform(rgb, flow, crop_offsets)
+  reader = decoding.FrameReader(path, transform, start_sec=start_sec,
+                                end_sec=end_sec)
+  with contextlib.ExitStack() as stack:
+    if flow and flow_engine is None:
+      flow_engine = stack.enter_context(optical_flow.TVL1())
+    # The first chunk waits until the video is known to be long enough.
+    first_size = max(chunk_frames, MIN_FRAMES + (1 if flow else 0))
+    pending, previous_gray, count = [], None, 0
+
+    def make_chunk(frames) -> Chunk:
+      nonlocal previous_gray
+      chunk = Chunk(None, None, np.array([time for time, _ in frames]))
+      if flow:
+        grays = [gray for _, (_, gray) in frames]
+        if previous_gray is None:  # The first frame only starts the flow.
+          previous_gray, grays, frames = grays[0], grays[1:], frames[1:]
+          chunk.times = chunk.times[1:]
+        top, left = transform.offsets
+        fields = flow_engine([previous_gray] + grays, (top, left, CROP_SIZE))
+        chunk.flow = rescale_flow(fields)
+        previous_gray = grays[-1]
+      if rgb:
+        chunk.rgb = np.stack([frame for _, (frame, _) in frames])
+      return chunk
+
+    try:
+      for item in reader:
+        pending.append(item)
+        count += 1
+        if len(pending) >= (first_size if count == len(pending) else
+                            chunk_frames):
+          yield make_chunk(pending)
+          pending = []
+    except decoding.DecodingError:
+      if pending and count >= first_size:
+        yield make_chunk(pending)  # The good frames before the failure.
+      raise
+    check_length(count, flow, path)
+    if pending:
+      yield make_chunk(pending)
+
+
 def preprocess_video(path: str,
                      rgb: bool = True,
                      flow: bool = True,
@@ -146,6 +253,9 @@ def preprocess_video(path: str,
                      crop_offsets: Optional[Tuple[int, int]] = None,
                      flow_workers: int = 1) -> Clip:
   """Decodes a video and makes the RGB and/or Flow network inputs.
+
+  The whole clip is held in memory; `stream_video` makes the same frames
+  chunk by chunk.
 
   Args:
     path: the video.
@@ -166,20 +276,13 @@ def preprocess_video(path: str,
       short for the network.
     ValueError: neither stream is asked for.
   """
-  if not (rgb or flow):
-    raise ValueError('ask for rgb, flow or both')
-  transform = _FrameTransform(rgb, flow, crop_offsets)
-  video = decoding.decode(path, transform, start_sec=start_sec,
-                                end_sec=end_sec)
-  check_length(len(video.frames), flow, path)
-  first = 1 if flow else 0
-  clip = Clip(None, None, video.times[first:])
-  if rgb:
-    clip.rgb = np.stack([r for r, _ in video.frames[first:]])[None]
-  if flow:
-    top, left = transform.offsets
-    fields = optical_flow.tvl1_flow([g for _, g in video.frames],
-                                    workers=flow_workers,
-                                    window=(top, left, CROP_SIZE))
-    clip.flow = rescale_flow(fields)[None]
-  return clip
+  with optical_flow.TVL1(flow_workers if flow else 1) as engine:
+    chunks = list(stream_video(path, rgb, flow, start_sec, end_sec,
+                               crop_offsets, engine))
+
+  def joined(stream: str) -> Optional[np.ndarray]:
+    parts = [getattr(c, stream) for c in chunks]
+    return None if parts[0] is None else np.concatenate(parts)[None]
+
+  return Clip(joined('rgb'), joined('flow'),
+              np.concatenate([c.times for c in chunks]))
