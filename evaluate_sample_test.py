@@ -142,7 +142,17 @@ class EvaluateSampleTest(absltest.TestCase):
     checkpoints.save(self.flow_model,
                      os.path.join(wrong_dir, 'rgb_imagenet', 'model.ckpt'),
                      scope='Flow', overwrite=True)
+    # An interrupted copy: the data file cut in half.
+    damaged_dir = os.path.join(self.dir, 'damaged')
+    shutil.copytree(os.path.join(self.ckpt_dir, 'rgb_imagenet'),
+                    os.path.join(damaged_dir, 'rgb_imagenet'))
+    data = os.path.join(damaged_dir, 'rgb_imagenet',
+                        'model.ckpt.data-00000-of-00001')
+    os.truncate(data, os.path.getsize(data) // 2)
     cases = [
+        (['--eval_type=rgb', f'--checkpoint_dir={damaged_dir}'],
+         re.escape(data) + r' is damaged or cut short .*: copy or download '
+         r'the checkpoint again; `python fetch_data.py'),
         (['--eval_type=rgb', '--imagenet_pretrained=false'],
          r'no checkpoint at .*rgb_scratch/model.ckpt.*--source=original'),
         (['--eval_type=rgb', f'--rgb_sample={bad_sample}'],

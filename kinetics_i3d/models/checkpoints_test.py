@@ -9,6 +9,7 @@ import tensorflow as tf
 import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import release_indexes
 
 _BN_VECTORS = ('beta', 'moving_mean', 'moving_variance')
 
@@ -144,11 +145,18 @@ class LayoutsTest(absltest.TestCase):
       self.assertIn('model_checkpoint_path: "model.ckpt"', f.read())
     self.assertEqual(tf.train.latest_checkpoint(os.path.dirname(path)), path)
 
+    # The original TF1 code declared the moving statistics as [C] vectors.
     original = _model_values(model)
-    read = _read_tf1(path,
-                     {f'Flow/{n}': s for n, s in self.flow_shapes.items()})
+    release_shapes = {
+        f'Flow/{n}': (shape[-1:] if n.endswith(('moving_mean',
+                                                'moving_variance')) else shape)
+        for n, shape in self.flow_shapes.items()
+    }
+    read = _read_tf1(path, release_shapes)
     for name, value in original.items():
-      np.testing.assert_array_equal(read[f'Flow/{name}'], value)
+      np.testing.assert_array_equal(read[f'Flow/{name}'],
+                                    np.reshape(value, release_shapes[
+                                        f'Flow/{name}']))
 
     restored = i3d.InceptionI3d()
     checkpoints.restore(restored, path, 'Flow', num_channels=2)
@@ -163,6 +171,46 @@ class LayoutsTest(absltest.TestCase):
     with self.assertRaisesRegex(errors.ExistingOutputError, 'exists'):
       checkpoints.save(model, path)
     checkpoints.save(model, path, overwrite=True)
+
+
+class ReleaseIndexTest(absltest.TestCase):
+  """`save` writes exactly the names and shapes of the release's files."""
+
+  def _index(self, name):
+    shapes = release_indexes.shapes(name)
+    if shapes is None:
+      self.skipTest('../shared/reference/original-release is absent')
+    return shapes
+
+  def test_rgb_and_flow_saves_match_the_400_class_indexes(self):
+    for scope, channels, names in (('RGB', 3, ('rgb_imagenet', 'rgb_scratch')),
+                                   ('Flow', 2, ('flow_imagenet',
+                                                'flow_scratch'))):
+      model = i3d.InceptionI3d()
+      checkpoints.build(model, channels)
+      path = os.path.join(self.create_tempdir().full_path, 'model.ckpt')
+      checkpoints.save(model, path, scope=scope)
+      saved = {k: tuple(v) for k, v in
+               tf.train.load_checkpoint(path).get_variable_to_shape_map()
+               .items()}
+      for name in names:
+        self.assertEqual(saved, self._index(name), name)
+
+  def test_600_class_model_maps_onto_the_kin600_index(self):
+    index = self._index('rgb_scratch_kin600')
+    model = i3d.InceptionI3d(600)
+    checkpoints.build(model, 3)
+    layout = checkpoints.Layout('', strip_module_name=True)
+    model_shapes = {layout.key(n): tuple(v.shape)
+                    for n, v in checkpoints.variables_by_name(model).items()}
+    self.assertLen(model_shapes, 230)
+    for name, shape in model_shapes.items():
+      if name.rsplit('/', 1)[1] in _BN_VECTORS:  # Stored as [1, 1, 1, 1, C].
+        shape = (1, 1, 1, 1) + shape[-1:]
+      self.assertEqual(index.get(name), shape, name)
+    # The rest of the index is the optimizer's.
+    self.assertTrue(all(k.endswith('/Momentum') or k == 'global_step'
+                        for k in set(index) - set(model_shapes)))
 
 
 class StrictRestoreTest(absltest.TestCase):

@@ -204,7 +204,8 @@ def predict_windows(
 
   def run():
     outputs = predictor({
-        s: np.concatenate([w.inputs[s] for w in batch])
+        s: (batch[0].inputs[s] if len(batch) == 1 else
+            np.concatenate([w.inputs[s] for w in batch]))
         for s in predictor.streams
     })
     features = np.concatenate(

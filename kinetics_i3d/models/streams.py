@@ -90,14 +90,15 @@ def load_model(stream: str, checkpoint_path: str,
 
   Raises:
     MissingFileError: there is no checkpoint at `checkpoint_path`.
-    CheckpointError: the checkpoint does not fit the stream.
+    CheckpointError: the checkpoint does not fit the stream or is damaged.
   """
   spec = STREAMS[stream]
   model = i3d.InceptionI3d(num_classes, final_endpoint='Logits')
   try:
     checkpoints.restore(model, checkpoint_path, scope=spec.scope,
                         num_channels=spec.num_channels)
-  except errors.MissingFileError as error:
+  except (errors.MissingFileError,
+          checkpoints.DamagedCheckpointError) as error:
     name = os.path.basename(os.path.dirname(checkpoint_path))
-    raise errors.MissingFileError(f'{error}: {checkpoint_hint(name)}') from None
+    raise type(error)(f'{error}; {checkpoint_hint(name)}') from None
   return model
