@@ -5,12 +5,12 @@ import shutil
 
 from absl.testing import absltest
 
+from kinetics_i3d.downloads import original_release
+from kinetics_i3d.testing import local_server
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
 
 _UNREACHABLE = 'http://127.0.0.1:9/'  # The discard port: nothing listens.
-
-
 
 
 def _run(*args):
@@ -18,6 +18,41 @@ def _run(*args):
 
 
 class FetchDataTest(absltest.TestCase):
+
+  def test_verified_download_and_verify(self):
+    remote = self.create_tempdir('remote').full_path
+    os.makedirs(os.path.join(remote, 'data'))
+    shutil.copy(repo_paths.LABEL_MAP, os.path.join(remote, 'data'))
+    with open(os.path.join(remote, 'data', 'label_map_600.txt'), 'w') as f:
+      f.write('not the release\'s label map\n')
+    server = local_server.LocalServer(remote)
+    self.addCleanup(server.close)
+    data = self.create_tempdir('data').full_path
+    others = [f for f in original_release.release_files()
+              if not f.startswith('label_map')]
+    for relative in others:  # Already there (kept, not downloaded).
+      os.makedirs(os.path.dirname(os.path.join(data, relative)),
+                  exist_ok=True)
+      open(os.path.join(data, relative), 'w').close()
+    result = _run('--source=original', f'--data_dir={data}',
+                  f'--base_url={server.url}')
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(script_testing.last_line(result.stderr),
+                     r"^error: .*label_map_600.txt sent a file that is not the "
+                     r"release's .*nothing was kept")
+    self.assertTrue(os.path.exists(os.path.join(data, 'label_map.txt')))
+    self.assertFalse(os.path.exists(os.path.join(data, 'label_map_600.txt')))
+
+    result = _run('--verify', f'--data_dir={data}')
+    self.assertEqual(result.returncode, 1)
+    self.assertIn('label_map.txt: ok', result.stdout)
+    self.assertIn('label_map_600.txt: missing', result.stdout)
+    self.assertIn('v_CricketShot_g04_c01_rgb.npy: differs from the release',
+                  result.stdout)
+    self.assertIn('checkpoints/rgb_imagenet/model.ckpt.index: differs from '
+                  'the release and does not restore', result.stdout)
+    self.assertRegex(script_testing.last_line(result.stderr),
+                     r"^error: .* is not the release's file: delete it")
 
   def test_original_offline_is_one_clear_line(self):
     data = self.create_tempdir().full_path

@@ -1,35 +1,11 @@
 """Tests for downloading the original release, against a local server."""
 
-import functools
-import http.server
 import os
-import threading
 
 from absl.testing import absltest
 
 from kinetics_i3d.downloads import original_release
-
-
-class _Server:
-  """Serves a folder over HTTP on a free loopback port."""
-
-  def __init__(self, directory):
-    handler = functools.partial(_QuietHandler, directory=directory)
-    self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}/'
-    self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                   daemon=True)
-    self.thread.start()
-
-  def close(self):
-    self.httpd.shutdown()
-    self.httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-
-  def log_message(self, *args):
-    pass
+from kinetics_i3d.testing import local_server
 
 
 class FetchTest(absltest.TestCase):
@@ -42,9 +18,18 @@ class FetchTest(absltest.TestCase):
       os.makedirs(os.path.dirname(path), exist_ok=True)
       with open(path, 'w') as f:
         f.write(f'content of {relative}')
-    self.server = _Server(self.remote)
+    self.blob_ids = {
+        relative: original_release.git_blob_id(
+            os.path.join(self.remote, 'data', relative))
+        for relative in original_release.release_files()
+    }
+    self.server = local_server.LocalServer(self.remote)
     self.addCleanup(self.server.close)
     self.local = self.create_tempdir('local').full_path
+
+  def _fetch(self, **kwargs):
+    return original_release.fetch(self.local, self.server.url,
+                                  blob_ids=self.blob_ids, **kwargs)
 
   def _local_files(self):
     found = []
@@ -56,8 +41,7 @@ class FetchTest(absltest.TestCase):
   def test_downloads_every_file_once(self):
     self.assertLen(original_release.release_files(), 5 * 3 + 4)
     seen = []
-    fetched = original_release.fetch(self.local, self.server.url,
-                                     progress=seen.append)
+    fetched = self._fetch(progress=seen.append)
     self.assertEqual(fetched, original_release.release_files())
     self.assertEqual(seen, fetched)
     self.assertEqual(self._local_files(),
@@ -66,12 +50,14 @@ class FetchTest(absltest.TestCase):
                            'model.ckpt.index')) as f:
       self.assertEqual(f.read(),
                        'content of checkpoints/flow_imagenet/model.ckpt.index')
-    self.assertEqual(original_release.fetch(self.local, self.server.url), [])
+    self.assertEqual(self._fetch(), [])
+    self.assertEqual(set(original_release.verify(self.local, self.blob_ids)
+                         .values()), {'ok'})
 
   def test_keeps_existing_files(self):
     with open(os.path.join(self.local, 'label_map.txt'), 'w') as f:
       f.write('mine')
-    fetched = original_release.fetch(self.local, self.server.url)
+    fetched = self._fetch()
     self.assertNotIn('label_map.txt', fetched)
     with open(os.path.join(self.local, 'label_map.txt')) as f:
       self.assertEqual(f.read(), 'mine')
@@ -81,15 +67,45 @@ class FetchTest(absltest.TestCase):
         os.path.join(self.remote, 'data', 'v_CricketShot_g04_c01_rgb.npy'))
     with self.assertRaisesRegex(original_release.ReleaseUnavailableError,
                                 'v_CricketShot_g04_c01_rgb.npy answered 404'):
-      original_release.fetch(self.local, self.server.url)
+      self._fetch()
     self.assertNotIn('v_CricketShot_g04_c01_rgb.npy', self._local_files())
     self.assertEqual(len(self._local_files()), 15)  # The checkpoints came.
+
+  def test_corrupted_file_is_not_kept(self):
+    with open(os.path.join(self.remote, 'data', 'label_map.txt'), 'a') as f:
+      f.write('!')  # One byte more than the release's.
+    with self.assertRaisesRegex(
+        original_release.CorruptDownloadError,
+        r'label_map.txt sent a file that is not the release\'s \(git blob '
+        f'[0-9a-f]{{40}}, expected {self.blob_ids["label_map.txt"]}\\); '
+        'nothing was kept'):
+      self._fetch()
+    self.assertNotIn('label_map.txt', self._local_files())
+    self.assertLen(self._local_files(), 17)  # The files before it.
+
+  def test_verify(self):
+    self._fetch()
+    with open(os.path.join(self.local, 'label_map.txt'), 'w') as f:
+      f.write('changed')
+    os.remove(os.path.join(self.local, 'label_map_600.txt'))
+    status = original_release.verify(self.local, self.blob_ids)
+    self.assertEqual(status['label_map.txt'], 'differs from the release')
+    self.assertEqual(status['label_map_600.txt'], 'missing')
+    self.assertEqual(status['checkpoints/rgb_scratch/model.ckpt.index'], 'ok')
+
+  def test_blob_ids_are_git_s(self):
+    path = self.create_tempfile(content='hello\n').full_path
+    # `printf 'hello\n' | git hash-object --stdin`
+    self.assertEqual(original_release.git_blob_id(path),
+                     'ce013625030ba8dba906f756967f9e9ca394464a')
+    self.assertEqual(set(original_release.BLOB_IDS),
+                     set(original_release.release_files()))
 
   def test_offline_fails_fast_with_clear_message(self):
     self.server.close()
     with self.assertRaisesRegex(original_release.ReleaseUnavailableError,
                                 'needs internet access.*--source=registry'):
-      original_release.fetch(self.local, self.server.url, timeout=5)
+      self._fetch(timeout=5)
     self.assertEqual(self._local_files(), [])
 
 
