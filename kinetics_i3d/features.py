@@ -81,13 +81,28 @@ def extract(predictor: inference.Predictor,
   chunk = preprocessing.Chunk(
       clip.get('rgb'), clip.get('flow'),
       start_sec + np.arange(lengths.pop(), dtype=np.float64) / fps)
-  return _features(predictor, [chunk], window, stride, fps, batch_size)
+  return chunk_features(predictor, [chunk], window, stride, fps, batch_size)
 
 
-def _features(predictor: inference.Predictor,
-              chunks: Iterable[preprocessing.Chunk], window: int, stride: int,
-              fps: float, batch_size: int) -> Features:
-  """Features of the regular windows over a stream of chunks."""
+def chunk_features(predictor: inference.Predictor,
+                   chunks: Iterable[preprocessing.Chunk],
+                   window: int,
+                   stride: int,
+                   fps: float = decoding.FPS,
+                   batch_size: int = 1) -> Features:
+  """Window features of a stream of chunks (`preprocessing.stream_video`).
+
+  Args:
+    predictor: runs the streams (its streams are the ones used).
+    chunks: consecutive frames.
+    window: frames per window.
+    stride: frames between window starts.
+    fps: the frame rate.
+    batch_size: windows run together.
+
+  Returns:
+    The features of the regular windows.
+  """
   rows, starts = [], []
   clips = windows.sliding_windows(chunks, predictor.streams, window, stride,
                                   fps=fps)
@@ -162,5 +177,4 @@ def video_features(path: str,
         start_sec=start_sec, end_sec=end_sec, flow_engine=engine)
     if progress:
       chunks = progress_lib.in_video_seconds(chunks, path, start_sec, end_sec)
-    return _features(predictor, chunks, window, stride, decoding.FPS,
-                     batch_size=1)
+    return chunk_features(predictor, chunks, window, stride)
