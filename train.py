@@ -54,7 +54,7 @@ _BATCH_SIZE = flags.DEFINE_integer('batch_size', _DEFAULTS.batch_size,
 _NUM_FRAMES = flags.DEFINE_integer('num_frames', _DEFAULTS.num_frames,
                                    'Frames per training clip.')
 _FREEZE_UP_TO = flags.DEFINE_enum(
-    'freeze_up_to', None, i3d.VALID_ENDPOINTS[:-2],
+    'freeze_up_to', None, trainer.FREEZABLE_ENDPOINTS,
     'Keep the weights of this endpoint and those before it fixed.')
 _DROPOUT_KEEP_PROB = flags.DEFINE_float('dropout_keep_prob',
                                         _DEFAULTS.dropout_keep_prob,

@@ -17,7 +17,6 @@ Needs `make registry-data` (the RGB checkpoint).
 
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ import i3d
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
+from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
 from kinetics_i3d.testing import synthetic_videos
@@ -43,14 +43,6 @@ _JOINT_SEC = flags.DEFINE_integer('joint_sec', 60,
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
 _WHOLE_CLIP = flags.DEFINE_string(
     'whole_clip', None, 'Internal: run the whole-clip path on this video.')
-
-
-def cpu_name() -> str:
-  with open('/proc/cpuinfo') as f:
-    for line in f:
-      if line.startswith('model name'):
-        return line.split(':', 1)[1].strip()
-  return platform.processor() or 'unknown CPU'
 
 
 def _write_video(path: str, seconds: int) -> None:
@@ -121,7 +113,7 @@ def main(argv: Sequence[str]) -> None:
       rows.append(_run(f'joint float32 {_JOINT_SEC.value} s', _JOINT_SEC.value,
                        'classify_video.py', video, '--eval_type=joint',
                        '--json', f'--checkpoint_dir={directory}'))
-  summary = {'cpu': cpu_name(), 'cores': os.cpu_count(), 'runs': rows}
+  summary = {'cpu': machine.cpu_name(), 'cores': os.cpu_count(), 'runs': rows}
   streamed = [r for r in rows if r['run'] == 'rgb float32 1 min']
   whole = [r for r in rows if 'whole clip' in r['run']]
   if streamed and whole:

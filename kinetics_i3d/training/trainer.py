@@ -37,6 +37,9 @@ from kinetics_i3d.models import streams
 
 _CHECKPOINT = re.compile(r'model\.ckpt-(\d+)\.index$')
 
+# Endpoints `freeze_up_to` takes: every layer below the logits.
+FREEZABLE_ENDPOINTS = i3d.VALID_ENDPOINTS[:-2]
+
 
 @dataclasses.dataclass
 class TrainConfig:
@@ -111,7 +114,7 @@ class Trainer:
     if config.freeze_up_to and config.freeze_up_to not in i3d.VALID_ENDPOINTS:
       raise errors.InputError(
           f'--freeze_up_to {config.freeze_up_to!r} is not an endpoint; '
-          f'expected one of {", ".join(i3d.VALID_ENDPOINTS[:-2])}')
+          f'expected one of {", ".join(FREEZABLE_ENDPOINTS)}')
     self.config = config
     self.schedule = schedule
     self.strategy = strategy

@@ -1,0 +1,202 @@
+"""Fréchet Video Distance and Kernel Video Distance, as the reference computes them.
+
+FVD (Unterthiner et al., "Towards Accurate Generative Models of Video", 2018)
+embeds each video with the Kinetics-400 I3D RGB network, as the reference
+implementation (google-research `frechet_video_distance`) does with the TF-Hub
+module `i3d-kinetics-400`, whose weights the registry checkpoint holds:
+
+1. every frame, as stored (uint8, no frame-rate resampling), is resized to
+   224x224 with TF1's `resize_bilinear` (no half-pixel centres, no
+   antialiasing) and scaled from [0, 255] to [-1, 1];
+2. the embedding is the network's 400 logits (averaged over time);
+3. the distance is TF-GAN's `frechet_classifier_distance_from_activations`:
+   float64 means and unbiased covariances, and the trace of the square root
+   of the covariance product through symmetric square roots (SVD).
+
+KVD, the FVD paper's kernel distance, is TF-GAN's
+`kernel_classifier_distance_from_activations` (KID's unbiased MMD with the
+polynomial kernel (x.y / d + 1)^3, over blocks of at most 1024 videos).
+"""
+
+import dataclasses
+from typing import Optional, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
+
+RESOLUTION = (224, 224)
+NUM_CLASSES = 400
+# TF-GAN's defaults.
+_SQRT_EPS = 1e-10
+_KID_BLOCK_SIZE = 1024
+
+
+def preprocess(videos: tf.Tensor) -> tf.Tensor:
+  """The reference's preprocessing: resize to 224x224, scale to [-1, 1].
+
+  Args:
+    videos: [N, T, H, W, 3] uint8 (or float in [0, 255]).
+
+  Returns:
+    float32 [N, T, 224, 224, 3].
+  """
+  videos = tf.convert_to_tensor(videos)
+  shape = tf.shape(videos)
+  frames = tf.reshape(videos, tf.concat([[-1], shape[2:]], axis=0))
+  resized = tf.compat.v1.image.resize_bilinear(
+      frames, RESOLUTION, align_corners=False, half_pixel_centers=False)
+  resized = tf.reshape(resized, tf.concat(
+      [shape[:2], RESOLUTION, [3]], axis=0))
+  return 2.0 * tf.cast(resized, tf.float32) / 255.0 - 1.0
+
+
+class Embedder(tf.Module):
+  """The Kinetics-400 RGB I3D logits of videos, on the fast inference path."""
+
+  def __init__(self, checkpoint: str = 'data/checkpoints/rgb_imagenet/'
+               'model.ckpt', precision: str = 'float32'):
+    """Restores the RGB network.
+
+    Args:
+      checkpoint: the Kinetics-400 RGB checkpoint (the registry's, converted
+        from TF-Hub's i3d-kinetics-400, is the reference's model).
+      precision: 'float32' or 'bfloat16'.
+
+    Raises:
+      MissingFileError, CheckpointError: the checkpoint cannot be used.
+    """
+    super().__init__(name='fvd_embedder')
+    self.precision = precision
+    self._predictor = inference.Predictor(
+        {'rgb': streams.load_model('rgb', checkpoint, NUM_CLASSES)}, precision)
+
+  def __call__(self, videos: tf.Tensor) -> tf.Tensor:
+    """[N, T, H, W, 3] uint8 videos to [N, 400] float32 logits.
+
+    Usable inside a `tf.function`.
+    """
+    return self.logits(preprocess(videos))
+
+  def logits(self, clips: tf.Tensor) -> tf.Tensor:
+    """[N, T, 224, 224, 3] clips, already preprocessed, to [N, 400] logits."""
+    return self._predictor.run({'rgb': clips})['logits']
+
+
+_default_embedder: Optional[Embedder] = None
+
+
+def embed(videos: tf.Tensor, embedder: Optional[Embedder] = None) -> tf.Tensor:
+  """[N, T, H, W, 3] uint8 videos to their [N, 400] FVD embeddings.
+
+  Args:
+    videos: the videos, frames as stored.
+    embedder: the network; the float32 one of `data/checkpoints` if None
+      (built once).
+
+  Returns:
+    float32 [N, 400] logits.
+  """
+  global _default_embedder
+  if embedder is None:
+    if _default_embedder is None:
+      _default_embedder = Embedder()
+    embedder = _default_embedder
+  return embedder(videos)
+
+
+@dataclasses.dataclass
+class Statistics:
+  """What FVD and KVD need of a set of embeddings.
+
+  Attributes:
+    mean: [400] float64.
+    cov: [400, 400] float64 unbiased covariance.
+    activations: [N, 400] the embeddings (for KVD).
+  """
+  mean: np.ndarray
+  cov: np.ndarray
+  activations: np.ndarray
+
+  @classmethod
+  def of(cls, activations: np.ndarray) -> 'Statistics':
+    activations = np.asarray(activations, np.float64)
+    return cls(activations.mean(axis=0), np.cov(activations, rowvar=False),
+               activations)
+
+  @property
+  def count(self) -> int:
+    return len(self.activations)
+
+
+def _symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
+  """TF-GAN's square root of a symmetric PSD matrix, through its SVD."""
+  u, s, vt = np.linalg.svd(matrix)
+  s = np.where(s < _SQRT_EPS, s, np.sqrt(s))
+  return (u * s) @ vt
+
+
+def _trace_sqrt_product(sigma: np.ndarray, sigma_v: np.ndarray) -> float:
+  """trace(sqrtm(sigma @ sigma_v)) as TF-GAN computes it.
+
+  sqrt(A B) has the eigenvalues of sqrt(sqrt(A) B sqrt(A)), which is
+  symmetric, so its trace is found with symmetric square roots only.
+  """
+  sqrt_sigma = _symmetric_sqrt(sigma)
+  return float(np.trace(_symmetric_sqrt(sqrt_sigma @ sigma_v @ sqrt_sigma)))
+
+
+def frechet_distance_from_statistics(a: Statistics, b: Statistics) -> float:
+  """FVD between two sets' statistics."""
+  diff = a.mean - b.mean
+  return float(np.trace(a.cov) + np.trace(b.cov) -
+               2.0 * _trace_sqrt_product(a.cov, b.cov) + diff @ diff)
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+  """FVD between two sets of embeddings, [N, D] and [M, D]."""
+  return frechet_distance_from_statistics(Statistics.of(a), Statistics.of(b))
+
+
+def _unbiased_mmd(a: np.ndarray, b: np.ndarray) -> float:
+  """KID's unbiased MMD^2 with the kernel (x.y / d + 1)^3."""
+  d = a.shape[1]
+  k_aa = (a @ a.T / d + 1.0)**3
+  k_bb = (b @ b.T / d + 1.0)**3
+  k_ab = (a @ b.T / d + 1.0)**3
+  m, n = len(a), len(b)
+  return float((k_aa.sum() - np.trace(k_aa)) / (m * (m - 1)) +
+               (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1)) -
+               2.0 * k_ab.mean())
+
+
+def kernel_distance(a: np.ndarray, b: np.ndarray,
+                    max_block_size: int = _KID_BLOCK_SIZE) -> float:
+  """KVD between two sets of embeddings, as TF-GAN's KID computes it.
+
+  Both sets are cut into the same number of consecutive blocks (enough for
+  blocks of at most `max_block_size`; the larger blocks last), and the
+  blocks' unbiased MMDs are averaged.
+  """
+  a = np.asarray(a, np.float64)
+  b = np.asarray(b, np.float64)
+  blocks = int(np.ceil(max(len(a), len(b)) / max_block_size))
+
+  def bounds(n: int) -> np.ndarray:
+    size, larger = divmod(n, blocks)
+    sizes = [size] * (blocks - larger) + [size + 1] * larger
+    return np.cumsum([0] + sizes)
+
+  bounds_a, bounds_b = bounds(len(a)), bounds(len(b))
+  return float(np.mean([
+      _unbiased_mmd(a[bounds_a[i]:bounds_a[i + 1]],
+                    b[bounds_b[i]:bounds_b[i + 1]]) for i in range(blocks)
+  ]))
+
+
+def distances(a: Statistics, b: Statistics) -> Tuple[float, float]:
+  """(FVD, KVD) between two sets."""
+  return (frechet_distance_from_statistics(a, b),
+          kernel_distance(a.activations, b.activations))
