@@ -24,7 +24,7 @@ windows before that time (with `--timeline` or `--json`, marked partial).
 import json
 import os
 import sys
-from typing import Sequence
+from typing import Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -98,7 +98,7 @@ def _streams_to_run() -> Sequence[str]:
   return available
 
 
-def _window_and_stride() -> Sequence[int]:
+def _window_and_stride() -> Tuple[int, int]:
   """--window_sec and --stride_sec in frames, checked."""
   window = timeline_lib.frames_in(_WINDOW_SEC.value)
   minimum = preprocessing.MIN_FRAMES
@@ -146,7 +146,9 @@ def main(argv: Sequence[str]) -> None:
   class_names = label_maps.read_label_map(_LABEL_MAP.value, 400)
   run = _streams_to_run()
   models = {s: streams.load_model(s, _checkpoint_path(s)) for s in run}
-  predictor = inference.Predictor(models, _PRECISION.value)
+  # One stream after the other: 10 s windows of both would double the peak.
+  predictor = inference.Predictor(models, _PRECISION.value,
+                                  concurrent_streams=False)
   with optical_flow.TVL1(_FLOW_WORKERS.value if 'flow' in run else 1) as tvl1:
     chunks = preprocessing.stream_video(
         video, rgb='rgb' in run, flow='flow' in run,

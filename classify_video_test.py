@@ -31,8 +31,28 @@ class ClassifyVideoTest(absltest.TestCase):
     self.assertEqual(lines[1:3], ['', 'Top classes and probabilities'])
     self.assertLen(lines, 8)
     self.assertTrue(lines[3].endswith(' riding mountain bike'), lines[3])
+    # The README's numbers for this run, pinned.
+    self.assertAlmostEqual(float(lines[0].split(': ')[1]), 86.490929,
+                           delta=2e-3)
+    self.assertAlmostEqual(float(lines[3].split()[1]), 15.507651, delta=2e-3)
 
   def test_joint_runs_the_streams_it_has(self):
+    # Only the RGB checkpoint: joint runs RGB alone and says so.
+    only_rgb = self.create_tempdir().full_path
+    shutil.copytree(
+        os.path.dirname(repo_paths.registry_checkpoint()),
+        os.path.join(only_rgb, 'rgb_imagenet'))
+    result = _run(repo_paths.registry_video('bikes.mp4'), '--start_sec=4',
+                  '--end_sec=5.6', '--top_k=1', '--json',
+                  f'--checkpoint_dir={only_rgb}')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertRegex(result.stderr, 'No flow checkpoint at .*flow_imagenet.*'
+                     'running without that stream')
+    output = json.loads(result.stdout)
+    self.assertEqual(output['streams'], ['rgb'])
+    self.assertEqual(output['frames'], 40)
+    self.assertEqual(output['top_classes'][0]['class'], 'riding mountain bike')
+
     result = _run(repo_paths.registry_video('bikes.mp4'), '--start_sec=4',
                   '--end_sec=5.6', '--top_k=1', '--json',
                   f'--checkpoint_dir={self.create_tempdir().full_path}')

@@ -91,7 +91,8 @@ def _npy_inputs(path: str, run: Sequence[str]) -> Dict[str, object]:
     raise errors.InputError(
         f'{path}: for joint features name the clips X_rgb.npy and X_flow.npy')
   return {
-      s: samples.load_sample(p, streams_lib.STREAMS[s].num_channels)
+      s: samples.load_sample(p, streams_lib.STREAMS[s].num_channels,
+                             mmap=True)
       for s, p in paths.items()
   }
 

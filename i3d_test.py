@@ -5,11 +5,16 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import plain_i3d
+from kinetics_i3d.testing import repo_paths
 
 _IMAGE_SIZE = 224
 _NUM_CLASSES = 400
-_SAMPLE_VIDEO_FRAMES = 64
-_BATCH_SIZE = 5
+# The original's tests used 5 clips of 64 frames; 2 of 16 check the same
+# shapes several times faster.
+_SAMPLE_VIDEO_FRAMES = 16
+_BATCH_SIZE = 2
 
 _MIXED = ('Mixed_3b', 'Mixed_3c', 'Mixed_4b', 'Mixed_4c', 'Mixed_4d',
           'Mixed_4e', 'Mixed_4f', 'Mixed_5b', 'Mixed_5c')
@@ -49,48 +54,7 @@ def _weights(model):
 
 
 def _reference_logits(weights, x):
-  """The I3D forward pass in plain tf.nn ops, from a dict of weights."""
-
-  def unit(net, name, stride=1):
-    net = tf.nn.conv3d(net, weights[f'{name}/conv_3d/w'],
-                       strides=[1, stride, stride, stride, 1], padding='SAME')
-    mean = weights[f'{name}/batch_norm/moving_mean']
-    variance = weights[f'{name}/batch_norm/moving_variance']
-    net = (net - mean) / tf.sqrt(variance + 1e-3)
-    return tf.nn.relu(net + weights[f'{name}/batch_norm/beta'])
-
-  def max_pool(net, kernel, stride):
-    return tf.nn.max_pool3d(net, [1] + kernel + [1], [1] + stride + [1],
-                            'SAME')
-
-  def block(net, name):
-    branch_2 = 'Conv3d_0a_3x3' if name == 'Mixed_5b' else 'Conv3d_0b_3x3'
-    return tf.concat([
-        unit(net, f'{name}/Branch_0/Conv3d_0a_1x1'),
-        unit(unit(net, f'{name}/Branch_1/Conv3d_0a_1x1'),
-             f'{name}/Branch_1/Conv3d_0b_3x3'),
-        unit(unit(net, f'{name}/Branch_2/Conv3d_0a_1x1'),
-             f'{name}/Branch_2/{branch_2}'),
-        unit(max_pool(net, [3, 3, 3], [1, 1, 1]),
-             f'{name}/Branch_3/Conv3d_0b_1x1'),
-    ], axis=-1)
-
-  net = unit(x, 'Conv3d_1a_7x7', stride=2)
-  net = max_pool(net, [1, 3, 3], [1, 2, 2])
-  net = unit(net, 'Conv3d_2b_1x1')
-  net = unit(net, 'Conv3d_2c_3x3')
-  net = max_pool(net, [1, 3, 3], [1, 2, 2])
-  net = block(block(net, 'Mixed_3b'), 'Mixed_3c')
-  net = max_pool(net, [3, 3, 3], [2, 2, 2])
-  for name in ('Mixed_4b', 'Mixed_4c', 'Mixed_4d', 'Mixed_4e', 'Mixed_4f'):
-    net = block(net, name)
-  net = max_pool(net, [2, 2, 2], [2, 2, 2])
-  net = block(block(net, 'Mixed_5b'), 'Mixed_5c')
-  net = tf.nn.avg_pool3d(net, [1, 2, 7, 7, 1], [1, 1, 1, 1, 1], 'VALID')
-  net = tf.nn.conv3d(net, weights['Logits/Conv3d_0c_1x1/conv_3d/w'],
-                     [1, 1, 1, 1, 1], 'SAME')
-  net = net + weights['Logits/Conv3d_0c_1x1/conv_3d/b']
-  return tf.reduce_mean(net[:, :, 0, 0, :], axis=1).numpy()
+  return plain_i3d.logits(weights, x).numpy()
 
 
 def _randomize_statistics(model, seed=0):
@@ -212,14 +176,25 @@ class ArchitectureTest(absltest.TestCase):
 class NumericsTest(absltest.TestCase):
 
   def test_logits_match_plain_tf_nn_computation(self):
-    model = i3d.InceptionI3d()
-    x = tf.random.stateless_uniform([2, 12, 224, 224, 3], [1, 2], -1, 1)
-    model(x[:, :9], is_training=False)
-    _randomize_statistics(model)
-    logits, _ = model(x, is_training=False)
-    expected = _reference_logits(_weights(model), x)
-    self.assertGreater(np.std(expected), 0.1)
-    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
+    # Trained weights (random ones barely respond to the input), 24 frames
+    # (three logit time steps to average) and, without spatial squeeze, a
+    # 224x256 frame (two spatial positions).
+    model = i3d.InceptionI3d(spatial_squeeze=False)
+    checkpoints.restore(model, repo_paths.registry_checkpoint(), 'RGB',
+                        num_channels=3)
+    weights = _weights(model)
+    for shape in ([2, 24, 224, 224, 3], [1, 24, 224, 256, 3]):
+      x = tf.random.stateless_uniform(shape, [1, 2], -1, 1)
+      logits, _ = model(x, is_training=False)
+      expected = _reference_logits(weights, x)
+      self.assertEqual(logits.shape, expected.shape)
+      np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
+      # The check can fail: BGR order or reversed time move the logits by
+      # far more than the tolerance.
+      for changed in (x[..., ::-1], x[:, ::-1]):
+        moved = np.abs(model(changed, is_training=False)[0] - logits).max()
+        self.assertGreater(moved, 100 * 1e-4)
+    self.assertEqual(expected.shape, (1, 1, 2, 400))
 
   def test_tf_function_matches_eager(self):
     model = i3d.InceptionI3d(final_endpoint='Predictions')

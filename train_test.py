@@ -164,38 +164,16 @@ class TrainTest(absltest.TestCase):
 class BadDataTest(absltest.TestCase):
 
   def test_bad_data_is_one_clear_line(self):
+    # Each bad source's message is tested in training_data_test; here, that
+    # the script reports one as a single line.
     root = self.create_tempdir().full_path
-    _write_motion_clips(os.path.join(root, 'good'), count=1, frames=9, seed=0)
-    corrupt = os.path.join(root, 'corrupt')
-    _write_motion_clips(corrupt, count=1, frames=9, seed=0)
-    with open(os.path.join(corrupt, 'up', 'clip0_rgb.npy'), 'wb') as f:
-      f.write(b'\x93NUMPY garbage')
-    empty = os.path.join(root, 'empty')
-    os.makedirs(os.path.join(empty, 'a'))
-    os.makedirs(os.path.join(empty, 'b'))
-    csv_path = os.path.join(root, 'labels.csv')
-    with open(csv_path, 'w') as f:
-      f.write('good/up/clip0_rgb.npy,up\ngood/down/clip0_rgb.npy,7\n')
-    cases = [
-        (corrupt, 'clip0_rgb.npy is not a readable .npy clip'),
-        (empty, 'class folder .*/a has no rgb clips'),
-        (os.path.join(root, 'missing.csv'), 'no CSV at'),
-        (os.path.join(root, 'nowhere'), 'no data folder at'),
-    ]
-    for data, message in cases:
-      result = script_testing.run('train.py', f'--train_data={data}',
-                    f'--model_dir={root}/model', '--train_steps=1')
-      self.assertEqual(result.returncode, 1, (data, result.stderr[-2000:]))
-      self.assertRegex(script_testing.last_line(result.stderr),
-                       '^error: .*' + message)
-      self.assertNotIn('Traceback', result.stderr)
-    result = script_testing.run('train.py', f'--train_data={csv_path}',
-                  f'--model_dir={root}/model', '--train_steps=1',
-                  '--label_map=' + self.create_tempfile(
-                      content='down\nup\n').full_path)
-    self.assertEqual(result.returncode, 1)
-    self.assertRegex(script_testing.last_line(result.stderr),
-                     "label '7' is not one of the 2 classes")
+    result = script_testing.run('train.py',
+                                f'--train_data={root}/nowhere',
+                                f'--model_dir={root}/model', '--train_steps=1')
+    self.assertEqual(result.returncode, 1, result.stderr[-2000:])
+    self.assertEqual(script_testing.last_line(result.stderr),
+                     f'error: no data folder at {root}/nowhere')
+    self.assertNotIn('Traceback', result.stderr)
 
 
 if __name__ == '__main__':

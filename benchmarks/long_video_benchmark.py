@@ -93,7 +93,7 @@ def main(argv: Sequence[str]) -> None:
   checkpoint = repo_paths.registry_checkpoint()
   rows: List[Dict[str, object]] = []
   with tempfile.TemporaryDirectory() as tmp:
-    for minutes in sorted(int(m) for m in _MINUTES.value):
+    for minutes in sorted(int(m) for m in _MINUTES.value if m):
       video = os.path.join(tmp, f'{minutes}min.mp4')
       _write_video(video, minutes * 60)
       for precision in ('float32', 'bfloat16'):

@@ -6,14 +6,19 @@ import i3d
 from kinetics_i3d import errors
 
 IMAGE_SIZE = 224
+_CHECK_FRAMES = 250
 
 
-def load_sample(path: str, num_channels: int) -> np.ndarray:
+def load_sample(path: str, num_channels: int,
+                mmap: bool = False) -> np.ndarray:
   """Loads a clip saved as a [1, frames, 224, 224, channels] `.npy` array.
 
   Args:
     path: the `.npy` file.
     num_channels: channels the stream takes (3 for RGB, 2 for flow).
+    mmap: map a float32 file into memory rather than read it, so a clip of
+      any length can be streamed through windows (other dtypes are read and
+      converted).
 
   Returns:
     The clip as float32.
@@ -24,7 +29,7 @@ def load_sample(path: str, num_channels: int) -> np.ndarray:
       values, or it has too few frames for the network.
   """
   try:
-    sample = np.load(path, allow_pickle=False)
+    sample = np.load(path, allow_pickle=False, mmap_mode='r' if mmap else None)
   except FileNotFoundError:
     raise errors.MissingFileError(
         f'no sample at {path}: `python fetch_data.py --source=original` '
@@ -45,7 +50,10 @@ def load_sample(path: str, num_channels: int) -> np.ndarray:
   if not np.issubdtype(sample.dtype, np.floating):
     raise errors.InputError(f'sample {path} holds {sample.dtype}, not floats '
                             'in [-1, 1]')
-  sample = sample.astype(np.float32)
-  if not np.all(np.isfinite(sample)):
-    raise errors.InputError(f'sample {path} holds NaN or infinite values')
+  if sample.dtype != np.float32:
+    sample = sample.astype(np.float32)
+  # A block of frames at a time, so a mapped file is never all in memory.
+  for first in range(0, sample.shape[1], _CHECK_FRAMES):
+    if not np.all(np.isfinite(sample[:, first:first + _CHECK_FRAMES])):
+      raise errors.InputError(f'sample {path} holds NaN or infinite values')
   return sample

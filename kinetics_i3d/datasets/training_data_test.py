@@ -75,6 +75,32 @@ class SourcesTest(absltest.TestCase):
                                 r'small_rgb.npy has shape \[1, 9, 100, 224, 3'):
       training_data.load(self.root, 'rgb')
 
+  def test_bad_sources(self):
+    _save(f'{self.root}/good/up/clip0_rgb.npy', 9)
+    corrupt = os.path.join(self.root, 'corrupt')
+    os.makedirs(os.path.join(corrupt, 'up'))
+    with open(os.path.join(corrupt, 'up', 'clip0_rgb.npy'), 'wb') as f:
+      f.write(b'\x93NUMPY garbage')
+    empty = os.path.join(self.root, 'empty')
+    os.makedirs(os.path.join(empty, 'a'))
+    os.makedirs(os.path.join(empty, 'b'))
+    csv_path = os.path.join(self.root, 'labels.csv')
+    with open(csv_path, 'w') as f:
+      f.write('good/up/clip0_rgb.npy,up\ngood/up/clip0_rgb.npy,7\n')
+    label_map = os.path.join(self.root, 'names.txt')
+    with open(label_map, 'w') as f:
+      f.write('down\nup\n')
+    cases = [
+        ((corrupt,), 'clip0_rgb.npy is not a readable .npy clip'),
+        ((empty,), 'class folder .*/a has no rgb clips'),
+        ((os.path.join(self.root, 'missing.csv'),), 'no CSV at'),
+        ((os.path.join(self.root, 'nowhere'),), 'no data folder at'),
+        ((csv_path, label_map), "label '7' is not one of the 2 classes"),
+    ]
+    for (source, *names), message in cases:
+      with self.assertRaisesRegex(errors.InputError, message):
+        training_data.load(source, 'rgb', *names)
+
 
 class PipelineTest(absltest.TestCase):
 

@@ -182,6 +182,11 @@ class RegistryCheckpointTest(absltest.TestCase):
     # The gif loses detail to its 256-colour palette; the released output
     # for the real sample has a logit of 25.86 for playing cricket.
     self.assertGreater(logits[top[0]] - logits[top[1]], 3.0)
+    # The numbers the README prints for this run (pinned to catch any change
+    # in the conversion, the model or the gif decoding).
+    self.assertAlmostEqual(float(np.linalg.norm(logits)), 83.241638,
+                           delta=2e-3)
+    self.assertAlmostEqual(float(logits[top[0]]), 17.640394, delta=2e-3)
 
 
 if __name__ == '__main__':

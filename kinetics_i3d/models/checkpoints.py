@@ -101,17 +101,36 @@ def variables_by_name(model: snt.Module) -> Dict[str, tf.Variable]:
 
 
 def build(model: snt.Module, num_channels: int) -> None:
-  """Creates the model's variables by running it once on the smallest clip.
+  """Creates the model's variables without running the model.
 
-  An eager call on a [1, 9, 193, 193, C] clip of zeros takes a fraction of a
-  second, several times less than tracing the model in a `tf.function`.
+  Batch norms create theirs when constructed; each convolution is called once
+  on a single voxel of zeros with its input's channel count, found by walking
+  the layers in order. This takes milliseconds, where running the model on
+  its smallest clip took about a second.
 
   Args:
     model: an `InceptionI3d`.
     num_channels: channels of the inputs (3 for RGB, 2 for flow).
   """
-  frames, height, width = i3d.min_input_size()
-  model(tf.zeros([1, frames, height, width, num_channels]), is_training=False)
+
+  def build_unit(unit: i3d.Unit3D, channels: int) -> int:
+    unit.conv_3d(tf.zeros([1, 1, 1, 1, channels]))
+    return unit.conv_3d.output_channels
+
+  channels = num_channels
+  for layer in model.layers.values():
+    if isinstance(layer, i3d.Unit3D):
+      channels = build_unit(layer, channels)
+    elif isinstance(layer, i3d.InceptionBlock):
+      outputs = 0
+      for branch in layer.branches:
+        branch_channels = channels
+        for unit in branch.units:
+          branch_channels = build_unit(unit, branch_channels)
+        outputs += branch_channels
+      channels = outputs
+    elif isinstance(layer, i3d.LogitsHead):
+      build_unit(layer.conv, channels)
 
 
 def open_checkpoint(path: str):
