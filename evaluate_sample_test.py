@@ -1,8 +1,10 @@
-"""End-to-end tests of evaluate_sample.py, run as a user runs it."""
+"""End-to-end tests of evaluate_sample.py and multi_evaluate.sh."""
 
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 
 from absl.testing import absltest
@@ -80,6 +82,30 @@ class EvaluateSampleTest(absltest.TestCase):
         -1, 1, (1, 20, 224, 224, 2)).astype(np.float32)
     np.save(cls.flow_sample, cls.flow)
 
+    # rgb_scratch and flow_scratch: other random weights, so that every
+    # combination of multi_evaluate.sh has its own checkpoints.
+    for name, channels, scope, seed in (('rgb_scratch', 3, 'RGB', 5),
+                                        ('flow_scratch', 2, 'Flow', 6)):
+      checkpoints.save(_random_model(channels, 400, seed),
+                       os.path.join(cls.ckpt_dir, name, 'model.ckpt'),
+                       scope=scope)
+    # Every combination once, as multi_evaluate.sh runs them; the tests below
+    # read its outputs.
+    cls.out_dir = os.path.join(cls.dir, 'out')
+    cls.multi = subprocess.run(
+        ['bash', 'multi_evaluate.sh', sys.executable, cls.out_dir,
+         f'--checkpoint_dir={cls.ckpt_dir}', f'--rgb_sample={cls.rgb_sample}',
+         f'--flow_sample={cls.flow_sample}',
+         f'--label_map_600={cls.label_map_600}'],
+        cwd=repo_paths.ROOT, capture_output=True, text=True, check=False,
+        timeout=600)
+
+  def _output(self, name):
+    """The report multi_evaluate.sh wrote for one combination."""
+    self.assertEqual(self.multi.returncode, 0, self.multi.stderr[-3000:])
+    with open(os.path.join(self.out_dir, f'{name}.txt')) as f:
+      return f.read()
+
   def _evaluate(self, *flags):
     return _run(f'--checkpoint_dir={self.ckpt_dir}',
                 f'--rgb_sample={self.rgb_sample}',
@@ -97,21 +123,31 @@ class EvaluateSampleTest(absltest.TestCase):
     return float(lines[0].split(': ')[1]), rows
 
   def test_rgb_cricket(self):
-    result = self._evaluate('--eval_type=rgb')
-    self.assertEqual(result.returncode, 0, result.stderr)
-    _, rows = self._parse(result.stdout)
+    _, rows = self._parse(self._output('imagenet_rgb'))
     if repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif'):
       self.assertEqual(rows[0][2], 'playing cricket')
-    self.assertIn('RGB checkpoint restored', result.stderr)
+    self.assertIn('RGB checkpoint restored', self.multi.stderr)
     # A quiet start: TensorFlow's CPU build does not probe CUDA, and its C++
     # INFO lines (CPU features) are hidden.
-    self.assertNotIn('cuInit', result.stderr)
-    self.assertNotIn('cpu_feature_guard', result.stderr)
+    self.assertNotIn('cuInit', self.multi.stderr)
+    self.assertNotIn('cpu_feature_guard', self.multi.stderr)
+
+  def test_every_combination_and_scratch_differs_from_imagenet(self):
+    names = ('imagenet_joint', 'imagenet_flow', 'imagenet_rgb',
+             'no_imagenet_rgb600', 'no_imagenet_joint', 'no_imagenet_flow',
+             'no_imagenet_rgb')
+    outputs = {name: self._output(name) for name in names}
+    for output in outputs.values():
+      self._parse(output)
+    self.assertEqual(sorted(os.listdir(self.out_dir)),
+                     sorted(f'{n}.txt' for n in names))
+    for stream in ('joint', 'flow', 'rgb'):
+      self.assertNotEqual(outputs[f'imagenet_{stream}'],
+                          outputs[f'no_imagenet_{stream}'])
+    self.assertIn(' class ', outputs['no_imagenet_rgb600'])
 
   def test_joint_sums_the_streams(self):
-    result = self._evaluate()  # joint is the default.
-    self.assertEqual(result.returncode, 0, result.stderr)
-    norm, rows = self._parse(result.stdout)
+    norm, rows = self._parse(self._output('imagenet_joint'))
     rgb = streams.load_model(
         'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
     expected = (rgb(np.load(self.rgb_sample), is_training=False)[0] +
@@ -123,9 +159,7 @@ class EvaluateSampleTest(absltest.TestCase):
                              delta=1e-3)
 
   def test_flow_alone(self):
-    result = self._evaluate('--eval_type=flow')
-    self.assertEqual(result.returncode, 0, result.stderr)
-    norm, _ = self._parse(result.stdout)
+    norm, _ = self._parse(self._output('imagenet_flow'))
     expected = self.flow_model(self.flow, is_training=False)[0].numpy()[0]
     self.assertGreater(norm, 0.1)
     self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-4 * norm)
@@ -140,8 +174,8 @@ class EvaluateSampleTest(absltest.TestCase):
     self.assertTrue(all(name.startswith('class ') for _, _, name in rows))
 
   def test_user_errors_are_one_line(self):
-    bad_sample = os.path.join(self.dir, 'bad.npy')
-    np.save(bad_sample, np.zeros((1, 79, 112, 112, 3), np.float32))
+    # The messages of bad samples and label maps are tested where they are
+    # raised (samples_test, label_maps_test); these reach the script.
     wrong_dir = os.path.join(self.dir, 'wrong')
     checkpoints.save(self.flow_model,
                      os.path.join(wrong_dir, 'rgb_imagenet', 'model.ckpt'),
@@ -157,14 +191,10 @@ class EvaluateSampleTest(absltest.TestCase):
         (['--eval_type=rgb', f'--checkpoint_dir={damaged_dir}'],
          re.escape(data) + r' is damaged or cut short .*: copy or download '
          r'the checkpoint again; `python fetch_data.py'),
-        (['--eval_type=rgb', '--imagenet_pretrained=false'],
-         r'no checkpoint at .*rgb_scratch/model.ckpt.*--source=original'),
-        (['--eval_type=rgb', f'--rgb_sample={bad_sample}'],
-         r'has shape \[1, 79, 112, 112, 3\]'),
+        (['--eval_type=flow', f'--checkpoint_dir={self.dir}/none'],
+         r'no checkpoint at .*flow_imagenet/model.ckpt.*--source=original'),
         (['--eval_type=rgb', f'--checkpoint_dir={wrong_dir}'],
          r"under 'Flow/'.*another stream"),
-        (['--eval_type=rgb600', '--label_map_600=/nonexistent.txt'],
-         'no label map at /nonexistent.txt'),
     ]
     for flags, message in cases:
       result = self._evaluate(*flags)

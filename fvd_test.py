@@ -46,12 +46,7 @@ class FvdScriptTest(absltest.TestCase):
     self.assertAlmostEqual(json.loads(again.stdout)['kvd'], output['kvd'],
                            places=6)
 
-    # Statistics made with other settings are refused.
-    refused = _run(stats[0], fake, '--num_frames=9')
-    self.assertEqual(refused.returncode, 1)
-    self.assertRegex(script_testing.last_line(refused.stderr),
-                     '^error: the sets were made differently '
-                     r'\(16 frames, 32x40, float32 against 9 frames')
+    # (Statistics made with other settings are refused: fvd_sets' tests.)
 
 
 if __name__ == '__main__':
