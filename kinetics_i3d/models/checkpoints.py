@@ -100,20 +100,27 @@ def variables_by_name(model: snt.Module) -> Dict[str, tf.Variable]:
   return {v.name[:-len(':0')]: v for v in model.variables}
 
 
-def build(model: snt.Module, num_channels: int) -> None:
+def build(model: snt.Module, num_channels: int,
+          initialize: bool = True) -> None:
   """Creates the model's variables without running the model.
 
   Batch norms create theirs when constructed; each convolution is called once
   on a single voxel of zeros with its input's channel count, found by walking
-  the layers in order. This takes milliseconds, where running the model on
-  its smallest clip took about a second.
+  the layers in order. Running the model on its smallest clip instead took
+  about a second.
 
   Args:
     model: an `InceptionI3d`.
     num_channels: channels of the inputs (3 for RGB, 2 for flow).
+    initialize: draw the convolution weights from their initialisers (to
+      train from scratch); False leaves them zero, for a restore that
+      overwrites them at once (drawing 12M random numbers is most of the
+      cost).
   """
 
   def build_unit(unit: i3d.Unit3D, channels: int) -> int:
+    if not initialize and unit.conv_3d.w_init is None:
+      unit.conv_3d.w_init = snt.initializers.Zeros()
     unit.conv_3d(tf.zeros([1, 1, 1, 1, channels]))
     return unit.conv_3d.output_channels
 
@@ -207,7 +214,7 @@ def restore(model: snt.Module,
     scope: the stream scope of the checkpoint, 'RGB' or 'Flow', or None for
       checkpoints written without one.
     num_channels: if given, the model is first built for inputs with this many
-      channels.
+      channels (without drawing random weights that the restore replaces).
     exclude: prefixes of model variable names to leave as they are (neither
       loaded nor required), e.g. 'inception_i3d/Logits/' to fine-tune with
       another class count.
@@ -222,7 +229,9 @@ def restore(model: snt.Module,
       with their shapes (nothing is loaded then).
   """
   if num_channels is not None:
-    build(model, num_channels)
+    # The weights are overwritten at once, unless some are excluded (a new
+    # logits layer to train keeps its random initial values).
+    build(model, num_channels, initialize=bool(exclude))
   variables = variables_by_name(model)
   if not any(name.endswith('/conv_3d/w') for name in variables):
     raise ValueError('the model has no convolution weights yet: call it once '
