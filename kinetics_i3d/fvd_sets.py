@@ -20,6 +20,7 @@ import tqdm
 from kinetics_i3d import errors
 from kinetics_i3d import fvd
 from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.video import decoding
 from kinetics_i3d.video import preprocessing
 
 _STATISTICS_KEYS = ('mean', 'cov', 'activations', 'num_frames', 'resolution',
@@ -105,14 +106,14 @@ def _check_clip(clip: np.ndarray, source: str, num_frames: int) -> np.ndarray:
 def _read_video(path: str, num_frames: int) -> np.ndarray:
   """The first `num_frames` frames of a video file, as stored (RGB uint8)."""
   frames = []
-  try:
-    with av.open(path) as container:
+  with decoding.open_video(path) as container:
+    try:
       for frame in container.decode(video=0):
         frames.append(frame.to_ndarray(format='rgb24'))
         if len(frames) == num_frames:
           break
-  except (av.error.FFmpegError, IndexError) as error:
-    raise errors.InputError(f'cannot decode {path}: {error}') from None
+    except av.error.FFmpegError as error:
+      raise errors.InputError(f'cannot decode {path}: {error}') from None
   if not frames:
     raise errors.InputError(f'{path} has no video frames')
   return _check_clip(np.stack(frames), path, num_frames)
@@ -183,9 +184,7 @@ def open_set(path: str,
     except (ValueError, OSError, zipfile.BadZipFile) as error:
       raise errors.InputError(f'cannot read {path}: {error}') from None
   if os.path.isdir(path):
-    videos = sorted(
-        os.path.join(d, f) for d, _, files in os.walk(path) for f in files
-        if f.lower().endswith(preprocess_jobs.VIDEO_EXTENSIONS))
+    videos = preprocess_jobs.video_files(path)
     _check_count(len(videos), path)
     return VideoSet(path, len(videos),
                     (_read_video(v, num_frames) for v in videos))

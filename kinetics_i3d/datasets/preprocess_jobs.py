@@ -13,8 +13,7 @@ import dataclasses
 import multiprocessing
 import os
 import shutil
-from typing import (Callable, Dict, Iterable, List, Mapping, Optional,
-                    Tuple)
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -84,7 +83,7 @@ def estimated_bytes(job: Job) -> Dict[str, Optional[int]]:
   Raises:
     MissingFileError, InputError: the video cannot be opened.
   """
-  duration = decoding.probe(job.video).duration
+  duration = decoding.declared_duration(job.video)
   if duration is None:
     return {path: None for path in job.outputs}
   end = duration if job.end_sec is None else min(duration, job.end_sec)
@@ -198,6 +197,13 @@ def _make_job(video: str, root: Optional[str], output_dir: str,
              start_sec, end_sec)
 
 
+def video_files(folder: str) -> List[str]:
+  """The video files under `folder` (any depth), sorted, by extension."""
+  return sorted(
+      os.path.join(d, f) for d, _, files in os.walk(folder) for f in files
+      if f.lower().endswith(VIDEO_EXTENSIONS))
+
+
 def jobs_from_dir(input_dir: str, output_dir: str,
                   streams: Tuple[str, ...]) -> List[Job]:
   """A job per video file under `input_dir`, mirroring its sub-folders.
@@ -208,9 +214,7 @@ def jobs_from_dir(input_dir: str, output_dir: str,
   """
   if not os.path.isdir(input_dir):
     raise errors.MissingFileError(f'no folder at {input_dir}')
-  videos = sorted(
-      os.path.join(d, f) for d, _, files in os.walk(input_dir) for f in files
-      if f.lower().endswith(VIDEO_EXTENSIONS))
+  videos = video_files(input_dir)
   if not videos:
     raise errors.InputError(f'{input_dir} holds no video files '
                             f'({", ".join(VIDEO_EXTENSIONS)})')

@@ -43,21 +43,6 @@ class DecodingError(errors.InputError):
 
 
 @dataclasses.dataclass
-class VideoInfo:
-  """What a video's container declares, before decoding.
-
-  Attributes:
-    duration: the video stream's duration in seconds, or None when the
-      container does not say.
-    height: frame height in pixels.
-    width: frame width in pixels.
-  """
-  duration: Optional[float]
-  height: int
-  width: int
-
-
-@dataclasses.dataclass
 class DecodedVideo:
   """Frames resampled to a fixed rate.
 
@@ -81,8 +66,13 @@ def _declared_duration(container, stream) -> Optional[float]:
   return None  # Other streams (audio) may be longer than the video.
 
 
-def _open(path: str):
-  """Opens a video file, turning FFmpeg's errors into InputErrors."""
+def open_video(path: str):
+  """Opens a video file with PyAV, FFmpeg's errors raised as InputErrors.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: FFmpeg cannot open it, or it has no video stream.
+  """
   if not os.path.isfile(path):
     raise errors.MissingFileError(f'no video at {path}')
   try:
@@ -98,17 +88,18 @@ def _open(path: str):
   return container
 
 
-def probe(path: str) -> VideoInfo:
-  """Reads a video's declared duration and frame size without decoding it.
+def declared_duration(path: str) -> Optional[float]:
+  """A video's duration as its container declares it, without decoding.
+
+  Returns:
+    Seconds, or None when the container does not say.
 
   Raises:
     MissingFileError: there is no file at `path`.
     InputError: it is not a video.
   """
-  with _open(path) as container:
-    stream = container.streams.video[0]
-    return VideoInfo(_declared_duration(container, stream),
-                     stream.codec_context.height, stream.codec_context.width)
+  with open_video(path) as container:
+    return _declared_duration(container, container.streams.video[0])
 
 
 class _Resampler:
@@ -223,7 +214,7 @@ class FrameReader:
 
     first = last = None
     frame_duration = 1.0 / self.fps
-    with _open(self.path) as container:
+    with open_video(self.path) as container:
       stream = container.streams.video[0]
       stream.thread_type = 'AUTO'
       declared = _declared_duration(container, stream)

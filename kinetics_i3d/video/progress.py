@@ -31,7 +31,7 @@ def in_video_seconds(chunks: Iterable[preprocessing.Chunk],
     The chunks.
   """
   start = start_sec or 0.0
-  end = decoding.probe(path).duration
+  end = decoding.declared_duration(path)
   if end_sec is not None:
     end = end_sec if end is None else min(end, end_sec)
   total = None if end is None else max(0.0, round(end - start, 1))
