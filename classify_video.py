@@ -69,7 +69,9 @@ _PRECISION = flags.DEFINE_enum('precision', 'float32',
                                list(inference.PRECISIONS),
                                'Arithmetic of the forward pass.')
 _FLOW_WORKERS = flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
-                                     'Processes computing optical flow.')
+                                     'Processes computing optical flow '
+                                     '(OpenCV).')
+_FLOW_BACKEND = optical_flow.define_backend_flag()
 
 
 def _checkpoint_path(stream: str) -> str:
@@ -149,7 +151,9 @@ def main(argv: Sequence[str]) -> None:
   # One stream after the other: 10 s windows of both would double the peak.
   predictor = inference.Predictor(models, _PRECISION.value,
                                   concurrent_streams=False)
-  with optical_flow.TVL1(_FLOW_WORKERS.value if 'flow' in run else 1) as tvl1:
+  with optical_flow.flow_engine(
+      _FLOW_BACKEND.value,
+      _FLOW_WORKERS.value if 'flow' in run else 1) as tvl1:
     chunks = preprocessing.stream_video(
         video, rgb='rgb' in run, flow='flow' in run,
         start_sec=_START_SEC.value, end_sec=_END_SEC.value, flow_engine=tvl1)

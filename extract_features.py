@@ -29,6 +29,7 @@ from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.datasets import samples
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
+from kinetics_i3d.video import optical_flow
 
 _OUT = flags.DEFINE_string('out', None, 'Output folder.', required=True)
 _EVAL_TYPE = flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
@@ -43,7 +44,9 @@ _CHECKPOINT_DIR = flags.DEFINE_string('checkpoint_dir', 'data/checkpoints',
 _IMAGENET_PRETRAINED = flags.DEFINE_boolean(
     'imagenet_pretrained', True, 'Use the *_imagenet checkpoints.')
 _FLOW_WORKERS = flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
-                                     'Processes computing optical flow.')
+                                     'Processes computing optical flow '
+                                     '(OpenCV).')
+_FLOW_BACKEND = optical_flow.define_backend_flag()
 
 _SUFFIXES = {'rgb': '_rgb.npy', 'flow': '_flow.npy'}
 
@@ -105,6 +108,7 @@ def _extract(path: str, predictor: inference.Predictor) -> features.Features:
   return features.video_features(path, run, _WINDOW.value, _STRIDE.value,
                                  predictor=predictor,
                                  flow_workers=_FLOW_WORKERS.value,
+                                 flow_backend=_FLOW_BACKEND.value,
                                  progress=True)
 
 

@@ -30,6 +30,7 @@ import tqdm
 
 from kinetics_i3d import cli
 from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.video import optical_flow
 
 _RGB_OUT = flags.DEFINE_string('rgb_out', None, 'RGB output (.npy).')
 _FLOW_OUT = flags.DEFINE_string('flow_out', None, 'Flow output (.npy).')
@@ -49,6 +50,7 @@ _OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
                                   'Batch mode: where the outputs go.')
 _STREAMS = flags.DEFINE_list('streams', ['rgb', 'flow'],
                              'Batch mode: rgb, flow or both.')
+_FLOW_BACKEND = optical_flow.define_backend_flag()
 _WORKERS = flags.DEFINE_integer(
     'workers', os.cpu_count() or 1,
     'Processes: videos at a time in batch mode, flow workers for one video.')
@@ -66,6 +68,7 @@ def _preprocess_one(video: str) -> None:
           flush=True)
   outputs = preprocess_jobs.run_job(job, overwrite=_OVERWRITE.value,
                                     gif=_GIF.value, flow_workers=_WORKERS.value,
+                                    flow_backend=_FLOW_BACKEND.value,
                                     progress=True)
   for output in outputs:
     print(f'Wrote {output.path}: {list(output.shape)} float32 in '
@@ -94,7 +97,8 @@ def _preprocess_many() -> int:
         failures.append((job.video, error))
       bar.update(1)
 
-    preprocess_jobs.run_jobs(jobs, _WORKERS.value, on_done)
+    preprocess_jobs.run_jobs(jobs, _WORKERS.value, on_done,
+                             _FLOW_BACKEND.value)
   print(f'{len(jobs) - len(failures)} of {len(jobs)} videos preprocessed into '
         f'{_OUTPUT_DIR.value}.')
   for video, error in failures:

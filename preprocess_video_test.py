@@ -38,6 +38,15 @@ class SingleVideoTest(absltest.TestCase):
       self.assertTrue(os.path.exists(os.path.join(self.dir, 'out', gif)))
     self.assertIn(f'Wrote {rgb_out}: [1, 13, 224, 224, 3]', result.stdout)
 
+    # The TensorFlow port of TV-L1 gives the same flow, in network units.
+    tf_flow_out = os.path.join(self.dir, 'out', 'tf_flow.npy')
+    result = _run(self.video, f'--flow_out={tf_flow_out}',
+                  '--flow_backend=tensorflow')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    tf_flow = np.load(tf_flow_out)
+    self.assertEqual(tf_flow.shape, flow.shape)
+    self.assertLess(np.abs(tf_flow - flow).mean(), 0.01)
+
     # Existing outputs are refused, untouched, unless --overwrite.
     before = os.path.getmtime(rgb_out)
     result = _run(self.video, f'--rgb_out={rgb_out}')

@@ -143,6 +143,7 @@ def video_features(path: str,
                    checkpoint_dir: str = 'data/checkpoints',
                    precision: str = 'float32',
                    flow_workers: int = 1,
+                   flow_backend: str = 'opencv',
                    progress: bool = False) -> Features:
   """Features of a video in one call, for research code.
 
@@ -159,7 +160,8 @@ def video_features(path: str,
     predictor: reuse one across calls; built from `checkpoint_dir` if None.
     checkpoint_dir: the released checkpoints.
     precision: 'float32' or 'bfloat16'.
-    flow_workers: processes computing optical flow.
+    flow_workers: processes computing optical flow (OpenCV).
+    flow_backend: one of `optical_flow.BACKENDS`.
     progress: show a progress bar in seconds of video.
 
   Returns:
@@ -171,7 +173,8 @@ def video_features(path: str,
   """
   predictor = predictor or load_predictor(streams, checkpoint_dir,
                                           precision=precision)
-  with optical_flow.TVL1(flow_workers if 'flow' in streams else 1) as engine:
+  with optical_flow.flow_engine(
+      flow_backend, flow_workers if 'flow' in streams else 1) as engine:
     chunks = preprocessing.stream_video(
         path, rgb='rgb' in streams, flow='flow' in streams,
         start_sec=start_sec, end_sec=end_sec, flow_engine=engine)

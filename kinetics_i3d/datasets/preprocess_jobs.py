@@ -125,7 +125,8 @@ def human_size(size: int) -> str:
 
 
 def run_job(job: Job, overwrite: bool = False, gif: bool = False,
-            flow_workers: int = 1, progress: bool = False) -> List[Output]:
+            flow_workers: int = 1, flow_backend: str = 'opencv',
+            progress: bool = False) -> List[Output]:
   """Preprocesses one video and writes its outputs, streaming.
 
   The frames go to the outputs chunk by chunk, so memory does not grow with
@@ -136,7 +137,8 @@ def run_job(job: Job, overwrite: bool = False, gif: bool = False,
     overwrite: replace existing outputs.
     gif: also write the gif visualisation beside each `.npy` (it holds the
       whole clip in 8 bits: for short clips).
-    flow_workers: processes computing optical flow.
+    flow_workers: processes computing optical flow (OpenCV).
+    flow_backend: one of `optical_flow.BACKENDS`.
     progress: show a progress bar in seconds of video.
 
   Returns:
@@ -154,8 +156,8 @@ def run_job(job: Job, overwrite: bool = False, gif: bool = False,
   check_disk_space(estimated_bytes(job))
   paths = {'rgb': job.rgb_out, 'flow': job.flow_out}
   with contextlib.ExitStack() as stack:
-    engine = stack.enter_context(
-        optical_flow.TVL1(flow_workers if job.flow_out else 1))
+    engine = stack.enter_context(optical_flow.flow_engine(
+        flow_backend, flow_workers if job.flow_out else 1))
     chunks = preprocessing.stream_video(
         job.video, rgb=job.rgb_out is not None, flow=job.flow_out is not None,
         start_sec=job.start_sec, end_sec=job.end_sec, flow_engine=engine)
@@ -257,10 +259,11 @@ def jobs_from_list(list_path: str, output_dir: str,
   return jobs
 
 
-def _run_in_worker(job: Job) -> Tuple[Job, Optional[str]]:
+def _run_in_worker(job: Job,
+                   flow_backend: str = 'opencv') -> Tuple[Job, Optional[str]]:
   """Runs a job; returns it with its error message, or None."""
   try:
-    run_job(job)
+    run_job(job, flow_backend=flow_backend)
     return job, None
   except errors.InputError as error:
     return job, str(error)
@@ -277,20 +280,29 @@ def _init_worker() -> None:
 
 def run_jobs(jobs: Iterable[Job],
              workers: int,
-             on_done: Callable[[Job, Optional[str]], None]) -> None:
+             on_done: Callable[[Job, Optional[str]], None],
+             flow_backend: str = 'opencv') -> None:
   """Runs the jobs not yet done, `workers` videos at a time.
 
-  Each worker process handles one video at a time with one OpenCV thread, so
-  the cores stay busy with optical flow, the slow part.
+  With OpenCV flow, each worker process handles one video at a time with one
+  OpenCV thread, so the cores stay busy with optical flow, the slow part.
+  With TensorFlow flow the videos are done one after the other in this
+  process, whose TensorFlow has the GPU (or every core) to itself.
 
   Args:
     jobs: the jobs; done ones are skipped (not passed to `on_done`).
-    workers: worker processes.
+    workers: worker processes (OpenCV flow).
     on_done: called in this process with each job and its error message (None
       on success), as jobs finish.
+    flow_backend: one of `optical_flow.BACKENDS`.
   """
   pending = [job for job in jobs if not job.done()]
   if not pending:
+    return
+  if (any(job.flow_out for job in pending) and
+      optical_flow.resolve_backend(flow_backend) == 'tensorflow'):
+    for job in pending:
+      on_done(*_run_in_worker(job, 'tensorflow'))
     return
   context = multiprocessing.get_context('spawn')
   with concurrent.futures.ProcessPoolExecutor(

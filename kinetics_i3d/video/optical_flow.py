@@ -1,16 +1,24 @@
-"""TV-L1 optical flow between consecutive frames, with OpenCV.
+"""TV-L1 optical flow between consecutive frames, by one of two backends.
 
-OpenCV's Dual TV-L1 (`cv2.optflow.DualTVL1OpticalFlow`, from
+`opencv`: OpenCV's Dual TV-L1 (`cv2.optflow.DualTVL1OpticalFlow`, from
 opencv-contrib) with its default parameters. It costs about a second per
 frame pair at 256x341 on one core, so `TVL1` can split the pairs of each call
 over a pool of processes that lives as long as it does (a long video is
 streamed through it chunk by chunk).
+
+`tensorflow`: the same algorithm as batched TensorFlow ops
+(`tvl1_tensorflow`), on a GPU when TensorFlow sees one; `TensorFlowTVL1`
+runs the pairs of each call in batches.
+
+`flow_engine(backend)` makes either; `auto` is TensorFlow when a GPU is
+visible and OpenCV otherwise (see `resolve_backend`).
 """
 
 import concurrent.futures
 import multiprocessing
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
+from absl import flags
 import cv2
 import numpy as np
 
@@ -96,3 +104,120 @@ def tvl1_flow(frames: Sequence[np.ndarray],
   """TV-L1 flow from each frame to the next, in one call (see `TVL1`)."""
   with TVL1(workers) as tvl1:
     return tvl1(frames, window)
+
+
+BACKENDS = ('auto', 'opencv', 'tensorflow')
+
+
+def _gpu_visible() -> bool:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return bool(tf.config.list_physical_devices('GPU'))
+
+
+def resolve_backend(backend: str) -> str:
+  """The backend `auto` stands for here: TensorFlow with a GPU, else OpenCV.
+
+  On CPUs OpenCV is the default: `benchmarks/flow_benchmark.py` measures
+  both (the README has the figures), and the TensorFlow port only pays off
+  on a CPU once its XLA compilation (seconds per frame size) is spread over
+  many pairs.
+
+  Args:
+    backend: one of BACKENDS.
+
+  Returns:
+    'opencv' or 'tensorflow'.
+
+  Raises:
+    ValueError: an unknown backend.
+  """
+  if backend not in BACKENDS:
+    raise ValueError(f'unknown flow backend {backend!r}: use one of '
+                     f'{", ".join(BACKENDS)}')
+  if backend == 'auto':
+    return 'tensorflow' if _gpu_visible() else 'opencv'
+  return backend
+
+
+class TensorFlowTVL1:
+  """The TensorFlow TV-L1 port, with the call interface of `TVL1`."""
+
+  def __init__(self, batch_size: int = 16,
+               jit_compile: Optional[bool] = None):
+    """Keeps the settings.
+
+    Args:
+      batch_size: frame pairs per TensorFlow call. With XLA, shorter
+        batches are padded to a power of two, so a few sizes are compiled
+        (once per process and frame size).
+      jit_compile: compile with XLA; None for yes (it fuses each
+        iteration's element-wise steps).
+    """
+    if batch_size < 1:
+      raise ValueError(f'batch_size must be positive, got {batch_size}')
+    self.batch_size = batch_size
+    self.jit_compile = True if jit_compile is None else jit_compile
+
+  def __call__(self, frames: Sequence[np.ndarray],
+               window: Optional[Window] = None) -> np.ndarray:
+    """TV-L1 flow from each frame to the next (see `TVL1.__call__`)."""
+    from kinetics_i3d.video import tvl1_tensorflow  # pylint: disable=g-import-not-at-top
+    if len(frames) < 2:
+      raise ValueError(
+          f'optical flow needs two frames or more, got {len(frames)}')
+    frames = np.stack(frames)
+    fields = []
+    for start in range(0, len(frames) - 1, self.batch_size):
+      stop = min(start + self.batch_size, len(frames) - 1)
+      firsts, seconds = frames[start:stop], frames[start + 1:stop + 1]
+      # XLA compiles once per batch size: round a short batch up to a power
+      # of two with copies of its last pair (each pair stops on its own, so
+      # the copies change nothing).
+      padded = min(self.batch_size, 1 << (len(firsts) - 1).bit_length())
+      if self.jit_compile and padded > len(firsts):
+        extra = padded - len(firsts)
+        firsts = np.concatenate([firsts, np.repeat(firsts[-1:], extra, 0)])
+        seconds = np.concatenate([seconds, np.repeat(seconds[-1:], extra, 0)])
+      field = tvl1_tensorflow.tvl1_flow(
+          firsts, seconds, jit_compile=self.jit_compile).numpy()[:stop - start]
+      if window is not None:
+        top, left, size = window
+        field = field[:, top:top + size, left:left + size]
+      fields.append(field)
+    return np.ascontiguousarray(np.concatenate(fields))
+
+  def close(self) -> None:
+    pass
+
+  def __enter__(self) -> 'TensorFlowTVL1':
+    return self
+
+  def __exit__(self, *exc_info) -> None:
+    self.close()
+
+
+FlowEngine = Union[TVL1, TensorFlowTVL1]
+
+
+def define_backend_flag() -> flags.FlagHolder:
+  """Defines a script's --flow_backend flag."""
+  return flags.DEFINE_enum(
+      'flow_backend', 'auto', BACKENDS,
+      'TV-L1 optical flow by opencv (processes on the CPU cores) or '
+      'tensorflow (batched, on a GPU when visible); auto: tensorflow with a '
+      'GPU, else opencv.')
+
+
+def flow_engine(backend: str = 'opencv', workers: int = 1) -> FlowEngine:
+  """A flow engine of the given backend (see `resolve_backend`).
+
+  Args:
+    backend: one of BACKENDS.
+    workers: OpenCV processes; TensorFlow uses every core (or the GPU).
+
+  Returns:
+    A `TVL1` or `TensorFlowTVL1`, to use as a context manager.
+  """
+  if resolve_backend(backend) == 'tensorflow':
+    return TensorFlowTVL1()
+  return TVL1(workers)

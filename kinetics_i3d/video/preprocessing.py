@@ -167,7 +167,7 @@ def stream_video(path: str,
                  start_sec: Optional[float] = None,
                  end_sec: Optional[float] = None,
                  crop_offsets: Optional[Tuple[int, int]] = None,
-                 flow_engine: Optional[optical_flow.TVL1] = None,
+                 flow_engine: Optional[optical_flow.FlowEngine] = None,
                  chunk_frames: int = CHUNK_FRAMES) -> Iterator[Chunk]:
   """Decodes a video and yields its network inputs in chunks of frames.
 
@@ -251,7 +251,8 @@ def preprocess_video(path: str,
                      start_sec: Optional[float] = None,
                      end_sec: Optional[float] = None,
                      crop_offsets: Optional[Tuple[int, int]] = None,
-                     flow_workers: int = 1) -> Clip:
+                     flow_workers: int = 1,
+                     flow_backend: str = 'opencv') -> Clip:
   """Decodes a video and makes the RGB and/or Flow network inputs.
 
   The whole clip is held in memory; `stream_video` makes the same frames
@@ -265,7 +266,8 @@ def preprocess_video(path: str,
     end_sec: where to stop.
     crop_offsets: (top, left) of the 224x224 crop in the resized frames;
       None for the centre.
-    flow_workers: processes computing optical flow.
+    flow_workers: processes computing optical flow (OpenCV).
+    flow_backend: one of `optical_flow.BACKENDS`.
 
   Returns:
     The clip.
@@ -276,7 +278,8 @@ def preprocess_video(path: str,
       short for the network.
     ValueError: neither stream is asked for.
   """
-  with optical_flow.TVL1(flow_workers if flow else 1) as engine:
+  with optical_flow.flow_engine(flow_backend,
+                                flow_workers if flow else 1) as engine:
     chunks = list(stream_video(path, rgb, flow, start_sec, end_sec,
                                crop_offsets, engine))
 
