@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install install-gpu registry-data evaluate-all clean
+.PHONY: demo test test-slow install install-gpu registry-data evaluate-all clean
 
 # The virtual environment with the pinned dependencies and this project.
 install: $(VENV)/.installed
@@ -36,6 +36,10 @@ demo: install
 # The test suite (a few minutes on two cores).
 test: registry-data
 	$(PY) -m pytest -q
+
+# The longest training tests, left out of `make test`.
+test-slow: registry-data
+	$(PY) -m pytest -q -m slow
 
 # Every evaluate_sample.py combination into out/ (needs the original release).
 evaluate-all: install

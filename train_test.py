@@ -11,6 +11,7 @@ import time
 
 from absl.testing import absltest
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from kinetics_i3d.testing import repo_paths
@@ -61,6 +62,7 @@ class TrainTest(absltest.TestCase):
     _write_motion_clips(cls.train_data, count=4, frames=16, seed=0)
     _write_motion_clips(cls.test_data, count=3, frames=24, seed=100)
 
+  @pytest.mark.slow
   def test_fine_tuning_learns_the_direction_of_motion(self):
     model_dir = self.create_tempdir().full_path
     result = script_testing.run(
@@ -86,6 +88,7 @@ class TrainTest(absltest.TestCase):
     accuracy = json.loads(result.stdout)['accuracy']['rgb']
     self.assertGreaterEqual(accuracy['top_1'], 5 / 6)  # Unseen clips.
 
+  @pytest.mark.slow
   def test_killed_run_resumes_at_its_last_checkpoint(self):
     model_dir = self.create_tempdir().full_path
     flags = [f'--train_data={self.train_data}', f'--model_dir={model_dir}',
@@ -121,6 +124,7 @@ class TrainTest(absltest.TestCase):
     self.assertIn('RGB/inception_i3d/Mixed_5c/Branch_0/Conv3d_0a_1x1/conv_3d/w'
                   '/Momentum', arrays)
 
+  @pytest.mark.slow
   def test_two_workers_make_the_same_update_as_one(self):
     data = self.create_tempdir().full_path
     _write_motion_clips(data, count=1, frames=9, seed=7)
