@@ -25,8 +25,9 @@ batch it is in. Two differences from OpenCV remain, both at the level of
 float32 rounding: the convergence sum is a tree reduction (OpenCV adds the
 pixels in order), and products may be fused differently.
 
-Everything runs under one `tf.function` per frame size, on the GPU when
-TensorFlow sees one; `jit_compile=True` compiles it with XLA.
+Each pyramid level runs under one `tf.function`, traced once for every size,
+on the GPU when TensorFlow sees one; `jit_compile=True` compiles it with XLA
+(once per shape).
 """
 
 import functools
