@@ -15,7 +15,6 @@ from typing import Sequence
 
 from absl import app
 from absl import flags
-import numpy as np
 
 from kinetics_i3d import cli
 from kinetics_i3d.datasets import training_data
@@ -63,15 +62,14 @@ def main(argv: Sequence[str]) -> None:
   if len(run) == 2:
     evaluation.check_paired(clips['rgb'], clips['flow'])
   first = clips[run[0]]
-  logits = {}
+  logits, labels = {}, None
   for stream in run:
     model = streams.load_model(
         stream, evaluation.resolve_checkpoint(given[stream]),
         len(first.class_names))
     predictor = inference.Predictor({stream: model}, _PRECISION.value)
-    logits[stream] = evaluation.stream_logits(predictor,
-                                              {stream: clips[stream]})
-  labels = np.array(first.labels)
+    logits[stream], labels = evaluation.stream_logits(
+        predictor, {stream: clips[stream]})
   results = evaluation.report(logits, labels)
   if _JSON.value:
     print(json.dumps({'clips': len(labels), 'accuracy': results}, indent=2))

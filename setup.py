@@ -13,11 +13,13 @@ setuptools.setup(
     py_modules=[
         'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
         'classify_video', 'extract_features', 'export_saved_model', 'train',
+        'prepare_dataset',
         'evaluate', 'inflate_imagenet', 'fvd'
     ],
     packages=setuptools.find_packages(include=['kinetics_i3d', 'kinetics_i3d.*']),
     install_requires=[
         'absl-py==2.3.1',
+        'apache-beam==2.77.0',
         'av==16.1.0',
         'dm-sonnet==2.0.2',
         'matplotlib==3.11.2',

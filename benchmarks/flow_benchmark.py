@@ -15,8 +15,8 @@ and the mean absolute difference in the network's units (flow clipped to
 FILE.npz holds `frames`, uint8 grayscale [N + 1, H, W]. Without --pairs, two
 sets come from the registry videos (`make registry-data`) at 341x256: easy
 (`bigbuckbunny.mp4` from 2.4 s, slow motion under 0.5 px) and hard
-(`bikes.mp4` from 2.8 s, a passing cyclist, about 5 px). --save_flow writes the TensorFlow (XLA) flow,
-[N, H, W, 2], for one --pairs set.
+(`bikes.mp4` from 2.8 s, a passing cyclist, about 5 px). --save_flow writes
+the TensorFlow (XLA) flow, [N, H, W, 2], of the first set.
 """
 
 import json

@@ -163,6 +163,19 @@ def from_tfrecords(pattern: str, class_names: Sequence[str]) -> ClipList:
   return ClipList(files, [], list(class_names), tfrecord=True)
 
 
+def _data_set_label_map(source: str) -> Optional[str]:
+  """`label_map.txt` beside TFRecord shards or in the folder above them.
+
+  `prepare_dataset.py` writes it at OUT/label_map.txt, above OUT/<split>/.
+  """
+  folder = source if os.path.isdir(source) else os.path.dirname(source)
+  for candidate in (folder, os.path.dirname(os.path.abspath(folder))):
+    path = os.path.join(candidate, 'label_map.txt')
+    if os.path.isfile(path):
+      return path
+  return None
+
+
 def load(source: str, stream: str, label_map: Optional[str] = None,
          num_classes: Optional[int] = None) -> ClipList:
   """Clips from a folder, a CSV or TFRecords, by what `source` is.
@@ -171,7 +184,8 @@ def load(source: str, stream: str, label_map: Optional[str] = None,
     source: a folder of class folders, a `.csv` file, or TFRecord files (a
       `.tfrecord` file, a glob, or a folder of them).
     stream: 'rgb' or 'flow'.
-    label_map: class names, one per line (CSV and TFRecords).
+    label_map: class names, one per line (CSV and TFRecords); for
+      TFRecords, default: a `label_map.txt` beside them or one folder up.
     num_classes: the model's class count, checked against the data.
 
   Returns:
@@ -184,6 +198,7 @@ def load(source: str, stream: str, label_map: Optional[str] = None,
     clips = from_csv(source, stream, label_map)
   elif '.tfrecord' in source or (
       os.path.isdir(source) and glob.glob(os.path.join(source, '*.tfrecord*'))):
+    label_map = label_map or _data_set_label_map(source)
     if label_map:
       names = label_maps.read_names(label_map)
     elif num_classes:

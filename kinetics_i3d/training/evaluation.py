@@ -1,7 +1,7 @@
 """Top-k accuracy of trained streams on labelled clips, per stream and fused."""
 
 import os
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -34,18 +34,30 @@ def top_k_accuracy(logits: np.ndarray, labels: np.ndarray, k: int) -> float:
   return float(np.mean(np.any(top == labels[:, None], axis=1)))
 
 
-def stream_logits(predictor: inference.Predictor,
-                  clips: Mapping[str, training_data.ClipList]) -> np.ndarray:
-  """Logits of every clip (whole clips, centre crop), [num_clips, classes]."""
+def stream_logits(
+    predictor: inference.Predictor,
+    clips: Mapping[str, training_data.ClipList]) -> Tuple[np.ndarray,
+                                                          np.ndarray]:
+  """Logits and labels of every clip (whole clips, centre crop).
+
+  Returns:
+    [num_clips, classes] logits and the [num_clips] labels the data gives.
+
+  Raises:
+    InputError: the data holds no clips.
+  """
   datasets = {
       s: training_data.dataset(c, s, 1, 0, training=False)
       for s, c in clips.items()
   }
-  rows = []
+  rows, labels = [], []
   for batch in zip(*datasets.values()):
     inputs = {s: b[0].numpy() for s, b in zip(datasets, batch)}
     rows.append(predictor(inputs)['logits'])
-  return np.concatenate(rows)
+    labels.append(batch[0][1].numpy())
+  if not rows:
+    raise errors.InputError('the evaluation data holds no clips')
+  return np.concatenate(rows), np.concatenate(labels)
 
 
 def check_paired(rgb: training_data.ClipList,

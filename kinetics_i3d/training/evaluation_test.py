@@ -28,11 +28,12 @@ class EvaluationTest(absltest.TestCase):
     model = i3d.InceptionI3d(num_classes=2)
     checkpoints.build(model, 3)
     clips = training_data.load(root, 'rgb')
-    logits = evaluation.stream_logits(inference.Predictor({'rgb': model}),
-                                      {'rgb': clips})
+    logits, labels = evaluation.stream_logits(
+        inference.Predictor({'rgb': model}), {'rgb': clips})
     expected = np.concatenate(
         [model(x, is_training=False)[0].numpy() for x in expected_inputs])
     self.assertEqual(clips.labels, [0, 0, 1, 1])
+    self.assertEqual(labels.tolist(), [0, 0, 1, 1])
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-5)
 
   def test_accuracies_and_fusion(self):

@@ -133,16 +133,18 @@ class _FrameTransform:
   """
 
   def __init__(self, rgb: bool, flow: bool,
-               crop_offsets: Optional[Tuple[int, int]]):
+               crop_offsets: Optional[Tuple[int, int]], cropped: bool = True):
     self._rgb = rgb
     self._flow = flow
     self.offsets = crop_offsets
+    self.cropped = cropped
 
   def __call__(self, frame: np.ndarray):
     resized = resize_frame(frame)
     if self.offsets is None:
       self.offsets = center_crop_offsets(*resized.shape[:2])
-    rgb = rescale_rgb(crop(resized, self.offsets)) if self._rgb else None
+    kept = crop(resized, self.offsets) if self.cropped else resized
+    rgb = rescale_rgb(kept) if self._rgb else None
     gray = to_gray(resized) if self._flow else None
     return rgb, gray
 
@@ -152,8 +154,9 @@ class Chunk:
   """Consecutive frames of the network inputs, from a stream of them.
 
   Attributes:
-    rgb: float32 [n, 224, 224, 3] in [-1, 1], or None.
-    flow: float32 [n, 224, 224, 2] in [-1, 1], or None.
+    rgb: float32 [n, 224, 224, 3] in [-1, 1] (the whole resized frames
+      when not cropped), or None.
+    flow: float32 [n, 224, 224, 2] in [-1, 1] (likewise), or None.
     times: [n] time of each frame in seconds from the video's start.
   """
   rgb: Optional[np.ndarray]
@@ -168,7 +171,8 @@ def stream_video(path: str,
                  end_sec: Optional[float] = None,
                  crop_offsets: Optional[Tuple[int, int]] = None,
                  flow_engine: Optional[optical_flow.FlowEngine] = None,
-                 chunk_frames: int = CHUNK_FRAMES) -> Iterator[Chunk]:
+                 chunk_frames: int = CHUNK_FRAMES,
+                 cropped: bool = True) -> Iterator[Chunk]:
   """Decodes a video and yields its network inputs in chunks of frames.
 
   Memory is bounded by the chunk, whatever the video's length. The frames
@@ -186,6 +190,8 @@ def stream_video(path: str,
       None for the centre.
     flow_engine: computes the optical flow; OpenCV on this process if None.
     chunk_frames: decoded frames per chunk (at least 2).
+    cropped: crop 224x224; False keeps the whole resized frames (the
+      chunks' arrays are then [n, height, width, C]).
 
   Yields:
     Chunks of consecutive frames (the last one may be shorter).
@@ -202,7 +208,7 @@ def stream_video(path: str,
     raise ValueError('ask for rgb, flow or both')
   if chunk_frames < 2:
     raise ValueError(f'chunk_frames must be at least 2, got {chunk_frames}')
-  transform = _FrameTransform(rgb, flow, crop_offsets)
+  transform = _FrameTransform(rgb, flow, crop_offsets, cropped)
   reader = decoding.FrameReader(path, transform, start_sec=start_sec,
                                 end_sec=end_sec)
   with contextlib.ExitStack() as stack:
@@ -220,8 +226,8 @@ def stream_video(path: str,
         if previous_gray is None:  # The first frame only starts the flow.
           previous_gray, grays, frames = grays[0], grays[1:], frames[1:]
           chunk.times = chunk.times[1:]
-        top, left = transform.offsets
-        fields = flow_engine([previous_gray] + grays, (top, left, CROP_SIZE))
+        window = (*transform.offsets, CROP_SIZE) if cropped else None
+        fields = flow_engine([previous_gray] + grays, window)
         chunk.flow = rescale_flow(fields)
         previous_gray = grays[-1]
       if rgb:

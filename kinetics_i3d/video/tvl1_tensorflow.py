@@ -104,7 +104,7 @@ def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
 
 def resize_bilinear(images: tf.Tensor, height_matrix: np.ndarray,
                     width_matrix: np.ndarray) -> tf.Tensor:
-  """Resizes [B, H, W, ...] images with the matrices of `linear_resize_matrix`."""
+  """Resizes [B, H, W, ...] with matrices from `linear_resize_matrix`."""
   rows = tf.einsum('bhw...,xw->bhx...', images, tf.constant(width_matrix))
   return tf.einsum('yh,bhx...->byx...', tf.constant(height_matrix), rows)
 

@@ -1,0 +1,122 @@
+"""Clips as `tf.train.SequenceExample`s in MediaPipe's Kinetics key layout.
+
+The layout of DeepMind's MediaPipe `media_sequence` pipeline, which
+`training_data` reads: JPEG RGB frames in `image/encoded`, JPEG flow in
+`FORWARD_FLOW/image/encoded` (x and y quantised from [-20, 20] pixels to 8
+bits as MediaPipe's `FlowQuantizerModel` does, blue 0), per-frame
+timestamps in microseconds, and the clip's media id, label, start and end
+times and frame rate in the context.
+"""
+
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+import tensorflow as tf
+
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import preprocessing
+
+FLOW_PREFIX = 'FORWARD_FLOW/'
+_MICROSECONDS = 1_000_000
+
+
+def rgb_to_uint8(rgb: np.ndarray) -> np.ndarray:
+  """Network RGB in [-1, 1] back to uint8 pixels."""
+  return np.clip(np.rint((rgb + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def quantize_flow(flow: np.ndarray) -> np.ndarray:
+  """Flow in network units ([-1, 1] = +-20 px) to 3-channel uint8 images.
+
+  As MediaPipe's FlowQuantizerModel with bounds +-20: (v + 20) / 40 clipped
+  to [0, 1], times 255, truncated; the third channel is 0.
+  """
+  scaled = np.clip((flow + 1.0) / 2.0, 0.0, 1.0) * 255.0
+  quantized = np.zeros(flow.shape[:-1] + (3,), np.uint8)
+  quantized[..., :2] = scaled.astype(np.uint8)
+  return quantized
+
+
+def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+  """A uint8 RGB image [H, W, 3] as JPEG bytes."""
+  ok, data = cv2.imencode('.jpg', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                          [cv2.IMWRITE_JPEG_QUALITY, quality])
+  if not ok:
+    raise ValueError('JPEG encoding failed')
+  return data.tobytes()
+
+
+def _bytes(values: Sequence[bytes]) -> tf.train.Feature:
+  return tf.train.Feature(bytes_list=tf.train.BytesList(value=list(values)))
+
+
+def _ints(values: Sequence[int]) -> tf.train.Feature:
+  return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+
+def _floats(values: Sequence[float]) -> tf.train.Feature:
+  return tf.train.Feature(float_list=tf.train.FloatList(value=list(values)))
+
+
+class ClipBuilder:
+  """Collects a clip's frames chunk by chunk, JPEG-encoded as they come."""
+
+  def __init__(self, media_id: str, label_index: int, label: str,
+               start_sec: float, end_sec: float, jpeg_quality: int):
+    self.media_id = media_id
+    self.label_index = label_index
+    self.label = label
+    self.start_sec = start_sec
+    self.end_sec = end_sec
+    self.quality = jpeg_quality
+    self.frames = {'rgb': [], 'flow': []}
+    self.times = []
+    self.shape = None
+
+  def add(self, chunk: preprocessing.Chunk) -> None:
+    """Encodes a chunk's frames (times relative to the decoded start)."""
+    self.times.extend(chunk.times)
+    if chunk.rgb is not None:
+      self.shape = chunk.rgb.shape[1:3]
+      self.frames['rgb'].extend(
+          encode_jpeg(f, self.quality) for f in rgb_to_uint8(chunk.rgb))
+    if chunk.flow is not None:
+      self.shape = chunk.flow.shape[1:3]
+      self.frames['flow'].extend(
+          encode_jpeg(f, self.quality) for f in quantize_flow(chunk.flow))
+
+  def example(self, time_offset_sec: float = 0.0) -> tf.train.SequenceExample:
+    """The SequenceExample; frame times are shifted by `time_offset_sec`."""
+    stamps = [int(round((time_offset_sec + t) * _MICROSECONDS))
+              for t in self.times]
+    height, width = self.shape
+    context = {
+        'clip/media_id': _bytes([self.media_id.encode()]),
+        'clip/label/index': _ints([self.label_index]),
+        'clip/label/string': _bytes([self.label.encode()]),
+        'clip/start/timestamp': _ints([round(self.start_sec * _MICROSECONDS)]),
+        'clip/end/timestamp': _ints([round(self.end_sec * _MICROSECONDS)]),
+        'image/frame_rate': _floats([decoding.FPS]),
+    }
+    lists = {}
+    for stream, prefix in (('rgb', ''), ('flow', FLOW_PREFIX)):
+      if self.frames[stream]:
+        context.update({
+            prefix + 'image/format': _bytes([b'JPEG']),
+            prefix + 'image/height': _ints([height]),
+            prefix + 'image/width': _ints([width]),
+        })
+        lists[prefix + 'image/encoded'] = tf.train.FeatureList(
+            feature=[_bytes([f]) for f in self.frames[stream]])
+        lists[prefix + 'image/timestamp'] = tf.train.FeatureList(
+            feature=[_ints([s]) for s in stamps])
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature=context),
+        feature_lists=tf.train.FeatureLists(feature_list=lists))
+
+
+def media_id(example: tf.train.SequenceExample) -> Optional[str]:
+  """The clip's media id."""
+  values = example.context.feature['clip/media_id'].bytes_list.value
+  return values[0].decode() if values else None
