@@ -75,6 +75,14 @@ class ClassFoldersTest(absltest.TestCase):
     self.assertEqual({c.split for c in clips}, {'train'})
     self.assertLen(clips, 3)
 
+  def test_no_videos_and_no_list(self):
+    empty = self.create_tempdir().full_path
+    with self.assertRaisesRegex(errors.InputError, 'no videos in class'):
+      manifests.from_class_folders(empty)
+    with self.assertRaisesRegex(errors.MissingFileError, 'cannot read'):
+      manifests.from_class_folders(os.path.join(self.root, 'videos'),
+                                   [os.path.join(empty, 'trainlist01.txt')])
+
   def test_a_listed_video_that_is_not_there(self):
     bad = self.create_tempfile('testlist01.txt', 'Run/v_Run_g99_c01.avi\n')
     with self.assertRaisesRegex(errors.InputError,

@@ -1,0 +1,73 @@
+"""End-to-end tests of prepare_dataset.py, run as a user runs it."""
+
+import csv
+import os
+
+from absl.testing import absltest
+import numpy as np
+import tensorflow as tf
+
+from kinetics_i3d.testing import script_testing
+from kinetics_i3d.testing import synthetic_videos
+
+
+def _run(*args):
+  return script_testing.run('prepare_dataset.py', *args)
+
+
+class PrepareDatasetTest(absltest.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.dir = self.create_tempdir().full_path
+    self.videos = os.path.join(self.dir, 'videos')
+    for label, dx in (('Left', -2.0), ('Right', 2.0)):
+      os.makedirs(os.path.join(self.videos, label))
+      synthetic_videos.write_video(
+          os.path.join(self.videos, label, f'v_{label}_g01_c01.mkv'),
+          synthetic_videos.moving_texture(10, 48, 64, dx=dx))
+
+  def test_two_workers_make_rgb_and_quantised_flow(self):
+    out = os.path.join(self.dir, 'out')
+    result = _run(f'--videos={self.videos}', f'--output_dir={out}',
+                  '--direct_num_workers=2')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('2 clips written, 0 skipped (finished shards), 0 failed.',
+                  result.stdout)
+    shards = sorted(os.listdir(os.path.join(out, 'train')))
+    self.assertEqual(shards, ['train-00000-of-00001.tfrecord'])
+    examples = [
+        tf.train.SequenceExample.FromString(r.numpy())
+        for r in tf.data.TFRecordDataset(os.path.join(out, 'train', shards[0]))
+    ]
+    self.assertLen(examples, 2)
+    for example, dx in zip(examples, (-2.0, 2.0)):  # Left, then Right.
+      lists = example.feature_lists.feature_list
+      self.assertLen(lists['image/encoded'].feature, 9)  # Aligned with flow.
+      flow = np.stack([
+          tf.io.decode_jpeg(f.bytes_list.value[0]).numpy()
+          for f in lists['FORWARD_FLOW/image/encoded'].feature
+      ])
+      self.assertEqual(flow.shape, (9, 256, 341, 3))
+      # Back to pixels as MediaPipe's readers do: (q / 255 - 0.5) * 40.
+      pixels = (flow[..., :2] / 255.0 - 0.5) * 40.0
+      # The texture moves dx * 256 / 48 pixels a frame once resized.
+      self.assertAlmostEqual(np.median(pixels[..., 0]), dx * 256 / 48,
+                             delta=1.0)
+      self.assertLess(np.abs(np.median(pixels[..., 1])), 0.5)
+    with open(os.path.join(out, 'failures.csv')) as f:
+      self.assertEqual(list(csv.DictReader(f)), [])
+
+  def test_a_user_error_is_one_line(self):
+    # The other bad inputs are checked in process, in manifests_test.
+    out = os.path.join(self.dir, 'out')
+    result = _run(f'--videos={self.videos}', f'--output_dir={out}',
+                  '--label_map=/nonexistent.txt')
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(script_testing.last_line(result.stderr),
+                     '^error: no label map at /nonexistent.txt')
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertFalse(os.path.exists(out))
+
+if __name__ == '__main__':
+  absltest.main()
