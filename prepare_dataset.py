@@ -19,29 +19,20 @@ DataflowRunner --project=... --region=... --temp_location=gs://...
 --setup_file=./setup.py). Exits with status 1 when a clip failed.
 """
 
-import logging
 import os
 import sys
-from typing import List, Sequence
+from typing import Sequence
 
 from absl import app
 from absl import flags
-from apache_beam.options import pipeline_options
 
 from kinetics_i3d import cli
 from kinetics_i3d.datasets import label_maps
-from kinetics_i3d.datasets import manifests
+from kinetics_i3d.pipelines import options
 from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.video import optical_flow
 
-_MANIFEST = flags.DEFINE_string(
-    'manifest', None, 'A Kinetics CSV; without it, --videos holds class '
-    'folders.')
-_VIDEOS = flags.DEFINE_string('videos', None, 'Folder of the videos.',
-                              required=True)
-_SPLIT_LISTS = flags.DEFINE_list(
-    'split_lists', [], 'Class folders: UCF101-style split lists '
-    '(trainlist01.txt, testlist01.txt); without them every video is train.')
+_CLIPS = options.define_manifest_flags()
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.',
                                   required=True)
 _STREAMS = flags.DEFINE_list('streams', ['rgb', 'flow'], 'rgb, flow or both.')
@@ -53,27 +44,6 @@ _JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', 90,
 _CLIPS_PER_SHARD = flags.DEFINE_integer('clips_per_shard', 16,
                                         'Clips per TFRecord file, about.')
 _FLOW_BACKEND = optical_flow.define_backend_flag()
-
-
-def _clips() -> List[manifests.ClipSpec]:
-  if _MANIFEST.value:
-    return manifests.from_kinetics_csv(_MANIFEST.value, _VIDEOS.value)
-  return manifests.from_class_folders(_VIDEOS.value, _SPLIT_LISTS.value)
-
-
-def _beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
-  """Beam's options from the command line; locally, a process per core."""
-  options = pipeline_options.PipelineOptions(list(argv))
-  if not any(arg.startswith('--runner') for arg in argv):
-    direct = options.view_as(pipeline_options.DirectOptions)
-    direct.direct_num_workers = direct.direct_num_workers or (
-        os.cpu_count() or 1)
-    if not any(arg.startswith('--direct_running_mode') for arg in argv):
-      direct.direct_running_mode = 'multi_processing'
-  if not any(arg.startswith('--default_sdk_harness_log_level') for arg in argv):
-    options.view_as(pipeline_options.WorkerOptions
-                   ).default_sdk_harness_log_level = 'ERROR'
-  return options
 
 
 def run(argv: Sequence[str]) -> int:
@@ -89,12 +59,14 @@ def run(argv: Sequence[str]) -> int:
                               _FLOW_BACKEND.value, _CLIPS_PER_SHARD.value)
   label_map = (label_maps.read_names(_LABEL_MAP.value)
                if _LABEL_MAP.value else None)
-  clips = _clips()
+  if not _CLIPS.videos.value:
+    raise app.UsageError('give --videos')
+  clips = _CLIPS.clips()
   work = prepare.plan(clips, settings, label_map)
   print(f'{len(clips)} clips: {len(work.skipped)} in finished shards, '
         f'{len(work.pending)} to make.', flush=True)
-  logging.getLogger('apache_beam').setLevel(logging.ERROR)  # Worker chatter.
-  written, failed = prepare.execute(work, settings, _beam_options(argv[1:]))
+  written, failed = prepare.execute(work, settings,
+                                    options.beam_options(argv[1:]))
   print(f'{written} clips written, {len(work.skipped)} skipped (finished '
         f'shards), {failed} failed' +
         (f': see {os.path.join(settings.output_dir, prepare.FAILURES_FILE)}'
@@ -107,10 +79,5 @@ def main(argv: Sequence[str]) -> None:
   sys.exit(run(argv))
 
 
-def _parse_flags(argv: Sequence[str]) -> List[str]:
-  """Our flags; the rest of the command line goes to Beam."""
-  return flags.FLAGS(list(argv), known_only=True)
-
-
 if __name__ == '__main__':
-  app.run(main, flags_parser=_parse_flags)
+  app.run(main, flags_parser=options.parse_known_flags)

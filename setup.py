@@ -22,6 +22,7 @@ setuptools.setup(
         'apache-beam==2.77.0',
         'av==16.1.0',
         'dm-sonnet==2.0.2',
+        'google-crc32c==1.9.0',  # Fast TFRecord checksums in Beam.
         'matplotlib==3.11.2',
         'numpy==2.4.6',
         'opencv-contrib-python-headless==4.13.0.92',

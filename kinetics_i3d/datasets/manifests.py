@@ -166,6 +166,14 @@ def from_class_folders(videos_dir: str,
   return clips
 
 
+def load(manifest: Optional[str], videos_dir: str,
+         split_lists: Sequence[str] = ()) -> List[ClipSpec]:
+  """A Kinetics CSV's clips if `manifest`, else class folders' videos."""
+  if manifest:
+    return from_kinetics_csv(manifest, videos_dir)
+  return from_class_folders(videos_dir, split_lists)
+
+
 def label_names(clips: Sequence[ClipSpec],
                 label_map: Optional[Sequence[str]] = None) -> List[str]:
   """The class names in index order: `label_map`, else the sorted labels.

@@ -149,17 +149,26 @@ def from_csv(csv_path: str, stream: str,
   return ClipList(paths, labels, names)
 
 
+def tfrecord_pattern(source: str) -> str:
+  """The glob of TFRecord files `source` names (a file, folder or glob).
+
+  Raises:
+    InputError: no file matches.
+  """
+  pattern = (os.path.join(source, '*.tfrecord*') if os.path.isdir(source)
+             else source)
+  if not glob.glob(pattern):
+    raise errors.InputError(f'no TFRecord files match {pattern}')
+  return pattern
+
+
 def from_tfrecords(pattern: str, class_names: Sequence[str]) -> ClipList:
   """TFRecord files matching `pattern` (a file, folder or glob).
 
   Raises:
     InputError: no file matches.
   """
-  if os.path.isdir(pattern):
-    pattern = os.path.join(pattern, '*.tfrecord*')
-  files = sorted(glob.glob(pattern))
-  if not files:
-    raise errors.InputError(f'no TFRecord files match {pattern}')
+  files = sorted(glob.glob(tfrecord_pattern(pattern)))
   return ClipList(files, [], list(class_names), tfrecord=True)
 
 

@@ -31,6 +31,7 @@ import tensorflow as tf
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.pipelines import counters
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
@@ -318,14 +319,5 @@ def execute(work: Plan, settings: Settings,
                                                 label_indices, work.skipped)
   result = pipeline.run()
   result.wait_until_finish()
-  return _counter(result, 'clips_written'), _counter(result, 'clips_failed')
-
-
-def _counter(result, name: str) -> int:
-  """A counter of a finished pipeline's result (committed, else attempted)."""
-  query = result.metrics().query(
-      beam.metrics.MetricsFilter().with_namespace(_COUNTERS).with_name(name))
-  total = 0
-  for item in query['counters']:
-    total += item.committed if item.committed is not None else item.attempted
-  return total
+  return (counters.total(result, _COUNTERS, 'clips_written'),
+          counters.total(result, _COUNTERS, 'clips_failed'))

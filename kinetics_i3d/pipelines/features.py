@@ -1,0 +1,224 @@
+"""The Beam pipeline that extracts I3D features of every clip of a data set.
+
+    clips (a manifest) or SequenceExamples (prepared shards)
+        --ClipFeatures--> one tf.train.Example per clip --> TFRecord shards
+
+Each worker loads the checkpoints once (`DoFn.setup`) and computes a clip's
+window features as `kinetics_i3d.features` does (Mixed_5c averaged over space
+and over windows of `window` frames every `stride`; RGB then Flow): from a
+manifest the video is decoded, resized, centre-cropped and (for Flow) run
+through TV-L1 by `preprocessing.stream_video`; from shards the JPEG frames
+and quantised flow are decoded and centre-cropped, as `evaluate.py` reads
+them. A clip that fails is counted and listed in the log, not written.
+
+Each output record is a `tf.train.Example` with `media_id`, `label/index`,
+`label/string`, `features` (float32, [num_windows * feature_size] row-major),
+`num_windows`, `feature_size`, `window_start_sec`, `streams`, `window` and
+`stride`; `read_features` reads them back.
+"""
+
+import dataclasses
+import logging
+from typing import Dict, Iterator, Optional, Sequence, Tuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+import numpy as np
+import tensorflow as tf
+
+from kinetics_i3d import errors
+from kinetics_i3d import features as features_lib
+from kinetics_i3d.datasets import manifests
+from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.models import streams as streams_lib
+from kinetics_i3d.pipelines import counters
+from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import preprocessing
+
+_COUNTERS = 'extract_features'
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+  """What features to compute.
+
+  Attributes:
+    streams: ('rgb',), ('flow',) or both.
+    checkpoint_dir: the released checkpoints (a path every worker sees).
+    window: frames per window.
+    stride: frames between window starts.
+    precision: 'float32' or 'bfloat16'.
+    flow_backend: one of `optical_flow.BACKENDS` (manifest input).
+  """
+  streams: Tuple[str, ...] = ('rgb',)
+  checkpoint_dir: str = 'data/checkpoints'
+  window: int = 64
+  stride: int = 64
+  precision: str = 'float32'
+  flow_backend: str = 'auto'
+
+
+def check_checkpoints(settings: Settings) -> None:
+  """Raises MissingFileError when a stream's checkpoint is absent."""
+  for stream in settings.streams:
+    path = streams_lib.checkpoint_path(settings.checkpoint_dir, stream, True)
+    if not tf.io.gfile.exists(path + '.index'):
+      name = streams_lib.checkpoint_name(stream, True)
+      raise errors.MissingFileError(
+          f'no checkpoint at {path}; {streams_lib.checkpoint_hint(name)}')
+
+
+def _record(media_id: str, label_index: int, label: str,
+            result: features_lib.Features) -> bytes:
+  def floats(values):
+    return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+
+  def ints(values):
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=values))
+
+  def strings(values):
+    return tf.train.Feature(bytes_list=tf.train.BytesList(
+        value=[v.encode() for v in values]))
+
+  example = tf.train.Example(features=tf.train.Features(feature={
+      'media_id': strings([media_id]),
+      'label/index': ints([label_index]),
+      'label/string': strings([label]),
+      'features': floats(result.features.ravel()),
+      'num_windows': ints([result.features.shape[0]]),
+      'feature_size': ints([result.features.shape[1]]),
+      'window_start_sec': floats(result.start_sec),
+      'streams': strings(result.streams),
+      'window': ints([result.window]),
+      'stride': ints([result.stride]),
+  }))
+  return example.SerializeToString()
+
+
+def read_features(serialized: bytes) -> Tuple[str, int, np.ndarray]:
+  """(media id, label index, [num_windows, feature_size]) of a record."""
+  feature = tf.train.Example.FromString(serialized).features.feature
+  shape = (feature['num_windows'].int64_list.value[0],
+           feature['feature_size'].int64_list.value[0])
+  values = np.array(feature['features'].float_list.value, np.float32)
+  return (feature['media_id'].bytes_list.value[0].decode(),
+          feature['label/index'].int64_list.value[0], values.reshape(shape))
+
+
+def _decode_frames(jpegs: Sequence[bytes]) -> np.ndarray:
+  return np.stack([tf.io.decode_jpeg(j, channels=3).numpy() for j in jpegs])
+
+
+def shard_chunks(example: tf.train.SequenceExample,
+                 streams: Sequence[str]) -> Iterator[preprocessing.Chunk]:
+  """A prepared clip's centre-cropped network inputs, as one chunk.
+
+  Raises:
+    InputError: the example lacks a requested stream.
+  """
+  lists = example.feature_lists.feature_list
+  arrays = {}
+  for stream in streams:
+    key = ('image/encoded' if stream == 'rgb' else
+           sequence_examples.FLOW_PREFIX + 'image/encoded')
+    if key not in lists or not lists[key].feature:
+      raise errors.InputError(f'the shard has no {stream} frames ({key})')
+    frames = _decode_frames([f.bytes_list.value[0]
+                             for f in lists[key].feature])
+    offsets = preprocessing.center_crop_offsets(*frames.shape[1:3])
+    frames = preprocessing.crop(frames, offsets).astype(np.float32) / 255.0
+    arrays[stream] = (frames * 2.0 - 1.0 if stream == 'rgb' else
+                      (frames[..., :2] - 0.5) * 2.0)
+  stamps = lists['image/timestamp'].feature if 'image/timestamp' in lists else (
+      lists[sequence_examples.FLOW_PREFIX + 'image/timestamp'].feature)
+  times = np.array([s.int64_list.value[0] for s in stamps]) / 1e6
+  yield preprocessing.Chunk(arrays.get('rgb'), arrays.get('flow'), times)
+
+
+class ClipFeatures(beam.DoFn):
+  """Window features of one clip: a ClipSpec or a serialized example."""
+
+  def __init__(self, settings: Settings, label_indices: Dict[str, int]):
+    self._settings = settings
+    self._label_indices = label_indices
+    self._predictor = None
+    self._engine = None
+    self._done = Metrics.counter(_COUNTERS, 'clips_done')
+    self._failed = Metrics.counter(_COUNTERS, 'clips_failed')
+
+  def setup(self):
+    self._predictor = features_lib.load_predictor(
+        self._settings.streams, self._settings.checkpoint_dir,
+        precision=self._settings.precision)
+    if 'flow' in self._settings.streams:
+      self._engine = optical_flow.flow_engine(self._settings.flow_backend)
+
+  def teardown(self):
+    if self._engine is not None:
+      self._engine.close()
+
+  def _from_clip(self, clip: manifests.ClipSpec):
+    if not clip.video:
+      raise errors.MissingFileError('its video is not in --videos')
+    chunks = preprocessing.stream_video(
+        clip.video, rgb='rgb' in self._settings.streams,
+        flow='flow' in self._settings.streams, start_sec=clip.start_sec,
+        end_sec=clip.end_sec, flow_engine=self._engine)
+    return (clip.media_id, self._label_indices.get(clip.label, -1),
+            clip.label, chunks)
+
+  def _from_example(self, serialized: bytes):
+    example = tf.train.SequenceExample.FromString(serialized)
+    context = example.context.feature
+    index = context['clip/label/index'].int64_list.value
+    label = context['clip/label/string'].bytes_list.value
+    return (sequence_examples.media_id(example), index[0] if index else -1,
+            label[0].decode() if label else '',
+            shard_chunks(example, self._settings.streams))
+
+  def process(self, element):
+    try:
+      if isinstance(element, manifests.ClipSpec):
+        media_id, index, label, chunks = self._from_clip(element)
+      else:
+        media_id, index, label, chunks = self._from_example(element)
+      result = features_lib.chunk_features(
+          self._predictor, chunks, self._settings.window,
+          self._settings.stride)
+    except Exception as error:  # pylint: disable=broad-except
+      # A bad clip must not stop the run; it is counted and logged.
+      self._failed.inc()
+      name = getattr(element, 'media_id', 'a shard record')
+      logging.error('features of %s failed: %s', name, error)
+      return
+    self._done.inc()
+    yield _record(media_id, index, label, result)
+
+
+class ExtractFeatures(beam.PTransform):
+  """Clips (ClipSpecs or serialized SequenceExamples) to feature records."""
+
+  def __init__(self, settings: Settings,
+               label_indices: Optional[Dict[str, int]] = None):
+    """Keeps the settings.
+
+    Args:
+      settings: what to compute.
+      label_indices: class index of each label (manifest input; shards
+        carry their indices).
+    """
+    super().__init__()
+    self._settings = settings
+    self._label_indices = label_indices or {}
+
+  def expand(self, clips):
+    return (clips
+            | 'Spread' >> beam.Reshuffle()
+            | 'ClipFeatures' >> beam.ParDo(
+                ClipFeatures(self._settings, self._label_indices)))
+
+
+def counts(result) -> Tuple[int, int]:
+  """(clips done, clips failed) of a finished pipeline."""
+  return (counters.total(result, _COUNTERS, 'clips_done'),
+          counters.total(result, _COUNTERS, 'clips_failed'))
