@@ -5,6 +5,7 @@ import os
 
 from absl.testing import absltest
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from kinetics_i3d.testing import script_testing
@@ -57,6 +58,23 @@ class PrepareDatasetTest(absltest.TestCase):
       self.assertLess(np.abs(np.median(pixels[..., 1])), 0.5)
     with open(os.path.join(out, 'failures.csv')) as f:
       self.assertEqual(list(csv.DictReader(f)), [])
+
+  @pytest.mark.slow
+  def test_train_and_evaluate_run_on_the_shards(self):
+    out = os.path.join(self.dir, 'out')
+    result = _run(f'--videos={self.videos}', f'--output_dir={out}',
+                  '--streams=rgb', '--direct_running_mode=in_memory')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    model_dir = os.path.join(self.dir, 'model')
+    result = script_testing.run(
+        'train.py', f'--train_data={out}/train', f'--model_dir={model_dir}',
+        '--train_steps=2', '--batch_size=2', '--num_frames=9')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertIn('Trained rgb to step 2', result.stdout)
+    result = script_testing.run('evaluate.py', f'--data={out}/train',
+                                f'--model_dir={model_dir}')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    self.assertRegex(result.stdout, r'rgb: top-1 [01]\.\d+, .* \(2 clips\)')
 
   def test_a_user_error_is_one_line(self):
     # The other bad inputs are checked in process, in manifests_test.

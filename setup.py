@@ -13,7 +13,7 @@ setuptools.setup(
     py_modules=[
         'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
         'classify_video', 'extract_features', 'export_saved_model', 'train',
-        'prepare_dataset',
+        'prepare_dataset', 'dataset_features',
         'evaluate', 'inflate_imagenet', 'fvd'
     ],
     packages=setuptools.find_packages(include=['kinetics_i3d', 'kinetics_i3d.*']),

@@ -7,14 +7,16 @@
    path. Prints the largest logit change, top-1 and top-5 agreement, and RGB
    bytes per second of video.
 2. Flow: --flow_sec seconds of each registry video with both streams at
-   --quality; bytes per second of video for RGB and flow against the `.npy`
-   format (float32 224x224 crops), and the flow's quantisation error in the
-   network's units (shard against `preprocess_video`'s flow).
+   --quality (RGB) and --flow_quality; bytes per second of video for RGB and
+   flow against the `.npy` format (float32 224x224 crops), and the flow's
+   quantisation error in the network's units (shard against
+   `preprocess_video`'s flow).
 3. Throughput with 1 and 2 DirectRunner worker processes on --scaling_clips
-   clips of 1 s (flow and RGB): clips/s and video-seconds/s.
+   clips of 0.5 s (flow and RGB): clips/s and video-seconds/s.
 
-  python benchmarks/dataset_benchmark.py [--qualities=75,85,90,95]
-      [--quality=90] [--flow_sec=2] [--scaling_clips=4] [--json]
+  python benchmarks/dataset_benchmark.py [--qualities=90,95,96,98]
+      [--quality=96] [--flow_quality=90] [--flow_sec=2] [--scaling_clips=8]
+      [--parts=fidelity,flow,scaling] [--json]
 """
 
 import json
@@ -38,13 +40,17 @@ from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import preprocessing
 
-_QUALITIES = flags.DEFINE_list('qualities', ['75', '85', '90', '95'],
+_QUALITIES = flags.DEFINE_list('qualities', ['90', '95', '96', '98'],
                                'JPEG qualities to compare on RGB.')
-_QUALITY = flags.DEFINE_integer('quality', 90, 'JPEG quality for the rest.')
+_QUALITY = flags.DEFINE_integer('quality', 96, 'RGB JPEG quality for the rest.')
+_FLOW_QUALITY = flags.DEFINE_integer('flow_quality', 90,
+                                     'Flow JPEG quality.')
 _FLOW_SEC = flags.DEFINE_integer('flow_sec', 2,
                                  'Seconds of each video made with flow.')
-_SCALING_CLIPS = flags.DEFINE_integer('scaling_clips', 4,
-                                      'Clips of 1 s for the worker scaling.')
+_SCALING_CLIPS = flags.DEFINE_integer('scaling_clips', 8,
+                                      'Clips of 0.5 s for the worker scaling.')
+_PARTS = flags.DEFINE_list('parts', ['fidelity', 'flow', 'scaling'],
+                           'Which measurements to run.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
 
 _VIDEOS = ('bikes.mp4', 'bigbuckbunny.mp4', 'carphone_pristine.mp4')
@@ -62,7 +68,8 @@ def _options(workers: int) -> pipeline_options.PipelineOptions:
 def _make(clips: List[manifests.ClipSpec], out: str, streams_made, quality,
           workers: Optional[int] = None) -> float:
   """Runs the pipeline; returns its wall seconds."""
-  settings = prepare.Settings(out, streams_made, quality, 'opencv',
+  settings = prepare.Settings(out, streams_made, quality,
+                              _FLOW_QUALITY.value, 'opencv',
                               clips_per_shard=64)
   start = time.perf_counter()
   written, failed = prepare.execute(prepare.plan(clips, settings), settings,
@@ -170,8 +177,8 @@ def _flow_sizes(root: str) -> Dict:
 
 def _scaling(root: str) -> Dict:
   video = repo_paths.registry_video('carphone_pristine.mp4')
-  clips = [manifests.ClipSpec(f'carphone_{i}', video, 'x', 'train', float(i),
-                              float(i + 1), float(i), float(i + 1))
+  clips = [manifests.ClipSpec(f'carphone_{i}', video, 'x', 'train', i / 2,
+                              (i + 1) / 2, i / 2, (i + 1) / 2)
            for i in range(_SCALING_CLIPS.value)]
   result = {}
   for workers in (1, 2):
@@ -179,7 +186,7 @@ def _scaling(root: str) -> Dict:
                     ('rgb', 'flow'), _QUALITY.value, workers)
     result[workers] = {'seconds': seconds,
                        'clips_per_sec': len(clips) / seconds,
-                       'video_sec_per_sec': len(clips) / seconds}
+                       'video_sec_per_sec': len(clips) / 2 / seconds}
   result['speedup'] = result[1]['seconds'] / result[2]['seconds']
   return result
 
@@ -187,35 +194,37 @@ def _scaling(root: str) -> Dict:
 def main(argv: Sequence[str]) -> None:
   del argv
   with tempfile.TemporaryDirectory() as root:
-    report = {'cpu': machine.cpu_name(), 'cores': os.cpu_count(),
-              'fidelity': _fidelity(os.path.join(root, 'fidelity')),
-              'flow': _flow_sizes(root),
-              'scaling': _scaling(root)}
+    parts = {'fidelity': lambda: _fidelity(os.path.join(root, 'fidelity')),
+             'flow': lambda: _flow_sizes(root),
+             'scaling': lambda: _scaling(root)}
+    report = {'cpu': machine.cpu_name(), 'cores': os.cpu_count()}
+    report.update({p: parts[p]() for p in _PARTS.value})
   if _JSON.value:
     print(json.dumps(report, indent=1))
     return
   print(f'{report["cpu"]}, {report["cores"]} cores')
-  print('RGB through JPEG shards vs the .npy path (registry checkpoint, '
-        f'{report["fidelity"][0]["clips"]} registry videos):')
-  for row in report['fidelity']:
-    print(f'  quality {row["quality"]}: max |dlogit| '
-          f'{row["max_logit_change"]:.3f}, top-1 same {row["top1_agree"]}/'
-          f'{row["clips"]}, top-5 same {row["top5_agree"]}/{row["clips"]}, '
-          f'RGB {row["rgb_bytes_per_video_sec"] / 1e6:.3f} MB per video-s')
-  f = report['flow']
-  print(f'Both streams at quality {f["quality"]} ({f["video_seconds"]:.0f} '
-        f'video-s): RGB {f["bytes_per_video_sec"]["rgb"] / 1e6:.3f} + flow '
-        f'{f["bytes_per_video_sec"]["flow"] / 1e6:.3f} = '
-        f'{f["together_bytes_per_video_sec"] / 1e6:.3f} MB per video-s; .npy '
-        f'{sum(f["npy_bytes_per_video_sec"].values()) / 1e6:.1f} MB '
-        f'({f["smaller_than_npy"]:.1f}x larger); flow quantisation error '
-        f'{f["flow_mean_abs_error_network_units"]:.4f} network units')
-  s = report['scaling']
-  print(f'{_SCALING_CLIPS.value} clips of 1 s with flow: 1 worker '
-        f'{s[1]["seconds"]:.1f} s ({s[1]["clips_per_sec"]:.3f} clips/s), 2 '
-        f'workers {s[2]["seconds"]:.1f} s ({s[2]["clips_per_sec"]:.3f} '
-        f'clips/s): {s["speedup"]:.2f}x')
-
+  for row in report.get('fidelity', []):
+    print(f'RGB through JPEG quality {row["quality"]} shards vs the .npy path '
+          f'(registry checkpoint, {row["clips"]} registry videos): max '
+          f'|dlogit| {row["max_logit_change"]:.3f}, top-1 same '
+          f'{row["top1_agree"]}/{row["clips"]}, top-5 same '
+          f'{row["top5_agree"]}/{row["clips"]}, RGB '
+          f'{row["rgb_bytes_per_video_sec"] / 1e6:.3f} MB per video-s')
+  if 'flow' in report:
+    f = report['flow']
+    print(f'Both streams at RGB quality {f["quality"]}, flow '
+          f'{_FLOW_QUALITY.value} ({f["video_seconds"]:.0f} video-s): RGB {f["bytes_per_video_sec"]["rgb"] / 1e6:.3f} + flow '
+          f'{f["bytes_per_video_sec"]["flow"] / 1e6:.3f} = '
+          f'{f["together_bytes_per_video_sec"] / 1e6:.3f} MB per video-s; '
+          f'.npy {sum(f["npy_bytes_per_video_sec"].values()) / 1e6:.1f} MB '
+          f'({f["smaller_than_npy"]:.1f}x larger); flow quantisation error '
+          f'{f["flow_mean_abs_error_network_units"]:.4f} network units')
+  if 'scaling' in report:
+    s = report['scaling']
+    print(f'{_SCALING_CLIPS.value} clips of 0.5 s with flow: 1 worker '
+          f'{s[1]["seconds"]:.1f} s ({s[1]["clips_per_sec"]:.3f} clips/s), 2 '
+          f'workers {s[2]["seconds"]:.1f} s ({s[2]["clips_per_sec"]:.3f} '
+          f'clips/s): {s["speedup"]:.2f}x')
 
 if __name__ == '__main__':
   app.run(main)

@@ -39,9 +39,17 @@ def quantize_flow(flow: np.ndarray) -> np.ndarray:
 
 
 def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
-  """A uint8 RGB image [H, W, 3] as JPEG bytes."""
-  ok, data = cv2.imencode('.jpg', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                          [cv2.IMWRITE_JPEG_QUALITY, quality])
+  """A uint8 RGB image [H, W, 3] as JPEG bytes, chroma at full resolution.
+
+  4:4:4 rather than JPEG's usual 4:2:0: halving the chroma resolution moved
+  the registry checkpoint's logits more than the quality setting did
+  (`benchmarks/dataset_benchmark.py`). Optimised Huffman tables save about
+  4% for the same pixels.
+  """
+  ok, data = cv2.imencode(
+      '.jpg', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+      [cv2.IMWRITE_JPEG_QUALITY, quality, cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+       cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444, cv2.IMWRITE_JPEG_OPTIMIZE, 1])
   if not ok:
     raise ValueError('JPEG encoding failed')
   return data.tobytes()
@@ -63,13 +71,14 @@ class ClipBuilder:
   """Collects a clip's frames chunk by chunk, JPEG-encoded as they come."""
 
   def __init__(self, media_id: str, label_index: int, label: str,
-               start_sec: float, end_sec: float, jpeg_quality: int):
+               start_sec: float, end_sec: float, jpeg_quality: int,
+               flow_jpeg_quality: int):
     self.media_id = media_id
     self.label_index = label_index
     self.label = label
     self.start_sec = start_sec
     self.end_sec = end_sec
-    self.quality = jpeg_quality
+    self.quality = {'rgb': jpeg_quality, 'flow': flow_jpeg_quality}
     self.frames = {'rgb': [], 'flow': []}
     self.times = []
     self.shape = None
@@ -79,12 +88,12 @@ class ClipBuilder:
     self.times.extend(chunk.times)
     if chunk.rgb is not None:
       self.shape = chunk.rgb.shape[1:3]
-      self.frames['rgb'].extend(
-          encode_jpeg(f, self.quality) for f in rgb_to_uint8(chunk.rgb))
+      self.frames['rgb'].extend(encode_jpeg(f, self.quality['rgb'])
+                                for f in rgb_to_uint8(chunk.rgb))
     if chunk.flow is not None:
       self.shape = chunk.flow.shape[1:3]
-      self.frames['flow'].extend(
-          encode_jpeg(f, self.quality) for f in quantize_flow(chunk.flow))
+      self.frames['flow'].extend(encode_jpeg(f, self.quality['flow'])
+                                 for f in quantize_flow(chunk.flow))
 
   def example(self, time_offset_sec: float = 0.0) -> tf.train.SequenceExample:
     """The SequenceExample; frame times are shifted by `time_offset_sec`."""

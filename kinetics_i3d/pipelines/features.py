@@ -106,7 +106,10 @@ def read_features(serialized: bytes) -> Tuple[str, int, np.ndarray]:
 
 
 def _decode_frames(jpegs: Sequence[bytes]) -> np.ndarray:
-  return np.stack([tf.io.decode_jpeg(j, channels=3).numpy() for j in jpegs])
+  return np.stack([
+      tf.io.decode_jpeg(j, channels=3, dct_method='INTEGER_ACCURATE').numpy()
+      for j in jpegs
+  ])
 
 
 def shard_chunks(example: tf.train.SequenceExample,

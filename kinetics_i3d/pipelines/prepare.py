@@ -24,6 +24,7 @@ import uuid
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
+import cv2
 from apache_beam.metrics import Metrics
 from apache_beam.options import pipeline_options
 import tensorflow as tf
@@ -48,13 +49,15 @@ class Settings:
   Attributes:
     output_dir: the data set's folder (local or a Beam file system).
     streams: ('rgb',), ('flow',) or both.
-    jpeg_quality: JPEG quality of the frames and flow images.
+    jpeg_quality: JPEG quality of the RGB frames.
+    flow_jpeg_quality: JPEG quality of the flow images.
     flow_backend: one of `optical_flow.BACKENDS`.
     clips_per_shard: clips per TFRecord file, about.
   """
   output_dir: str
   streams: Tuple[str, ...] = ('rgb', 'flow')
-  jpeg_quality: int = 90
+  jpeg_quality: int = 96
+  flow_jpeg_quality: int = 90
   flow_backend: str = 'auto'
   clips_per_shard: int = 16
 
@@ -101,6 +104,8 @@ class EncodeClip(beam.DoFn):
     self._failed = Metrics.counter(_COUNTERS, 'clips_failed')
 
   def setup(self):
+    # Beam runs a worker per core: one OpenCV thread each keeps them apart.
+    cv2.setNumThreads(1)
     if 'flow' in self._settings.streams:
       self._engine = optical_flow.flow_engine(self._settings.flow_backend)
 
@@ -117,7 +122,7 @@ class EncodeClip(beam.DoFn):
         clip.media_id, self._label_indices.get(clip.label, -1), clip.label,
         clip.clip_start_sec,
         clip.clip_end_sec if clip.clip_end_sec is not None else math.nan,
-        self._settings.jpeg_quality)
+        self._settings.jpeg_quality, self._settings.flow_jpeg_quality)
     with _local_file(clip.video) as path:
       for chunk in preprocessing.stream_video(
           path, rgb='rgb' in self._settings.streams,
