@@ -46,6 +46,8 @@ class SingleVideoTest(absltest.TestCase):
     tf_flow = np.load(tf_flow_out)
     self.assertEqual(tf_flow.shape, flow.shape)
     self.assertLess(np.abs(tf_flow - flow).mean(), 0.01)
+    # Not OpenCV's own output: the flag reached the TensorFlow port.
+    self.assertFalse(np.array_equal(tf_flow, flow))
 
     # Existing outputs are refused, untouched, unless --overwrite.
     before = os.path.getmtime(rgb_out)
