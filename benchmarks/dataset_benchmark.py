@@ -213,7 +213,8 @@ def main(argv: Sequence[str]) -> None:
   if 'flow' in report:
     f = report['flow']
     print(f'Both streams at RGB quality {f["quality"]}, flow '
-          f'{_FLOW_QUALITY.value} ({f["video_seconds"]:.0f} video-s): RGB {f["bytes_per_video_sec"]["rgb"] / 1e6:.3f} + flow '
+          f'{_FLOW_QUALITY.value} ({f["video_seconds"]:.0f} video-s): RGB '
+          f'{f["bytes_per_video_sec"]["rgb"] / 1e6:.3f} + flow '
           f'{f["bytes_per_video_sec"]["flow"] / 1e6:.3f} = '
           f'{f["together_bytes_per_video_sec"] / 1e6:.3f} MB per video-s; '
           f'.npy {sum(f["npy_bytes_per_video_sec"].values()) / 1e6:.1f} MB '

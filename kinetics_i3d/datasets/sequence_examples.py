@@ -71,8 +71,19 @@ class ClipBuilder:
   """Collects a clip's frames chunk by chunk, JPEG-encoded as they come."""
 
   def __init__(self, media_id: str, label_index: int, label: str,
-               start_sec: float, end_sec: float, jpeg_quality: int,
+               start_sec: float, end_sec: Optional[float], jpeg_quality: int,
                flow_jpeg_quality: int):
+    """Starts an empty clip.
+
+    Args:
+      media_id: the clip's name.
+      label_index: its class index (-1 if unlabelled).
+      label: its class name.
+      start_sec: its start in the source video.
+      end_sec: its end in the source video; None: after its last frame.
+      jpeg_quality: of the RGB frames.
+      flow_jpeg_quality: of the flow images.
+    """
     self.media_id = media_id
     self.label_index = label_index
     self.label = label
@@ -99,13 +110,15 @@ class ClipBuilder:
     """The SequenceExample; frame times are shifted by `time_offset_sec`."""
     stamps = [int(round((time_offset_sec + t) * _MICROSECONDS))
               for t in self.times]
+    end_sec = (self.end_sec if self.end_sec is not None else
+               time_offset_sec + self.times[-1] + 1 / decoding.FPS)
     height, width = self.shape
     context = {
         'clip/media_id': _bytes([self.media_id.encode()]),
         'clip/label/index': _ints([self.label_index]),
         'clip/label/string': _bytes([self.label.encode()]),
         'clip/start/timestamp': _ints([round(self.start_sec * _MICROSECONDS)]),
-        'clip/end/timestamp': _ints([round(self.end_sec * _MICROSECONDS)]),
+        'clip/end/timestamp': _ints([round(end_sec * _MICROSECONDS)]),
         'image/frame_rate': _floats([decoding.FPS]),
     }
     lists = {}

@@ -14,26 +14,27 @@ broken or too short video) is left out of its shard and listed in
 `OUT/failures.csv` with the reason.
 """
 
+import contextlib
 import csv
 import dataclasses
 import io
 import math
 import os
+import shutil
 import tempfile
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import uuid
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
-import cv2
 from apache_beam.metrics import Metrics
 from apache_beam.options import pipeline_options
+import cv2
 import tensorflow as tf
 
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.pipelines import counters
-from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
 
@@ -120,18 +121,14 @@ class EncodeClip(beam.DoFn):
           'nor <youtube_id> with a video extension)')
     builder = sequence_examples.ClipBuilder(
         clip.media_id, self._label_indices.get(clip.label, -1), clip.label,
-        clip.clip_start_sec,
-        clip.clip_end_sec if clip.clip_end_sec is not None else math.nan,
-        self._settings.jpeg_quality, self._settings.flow_jpeg_quality)
-    with _local_file(clip.video) as path:
+        clip.clip_start_sec, clip.clip_end_sec, self._settings.jpeg_quality,
+        self._settings.flow_jpeg_quality)
+    with _local_path(clip.video) as path:
       for chunk in preprocessing.stream_video(
           path, rgb='rgb' in self._settings.streams,
           flow='flow' in self._settings.streams, start_sec=clip.start_sec,
           end_sec=clip.end_sec, flow_engine=self._engine, cropped=False):
         builder.add(chunk)
-    if math.isnan(builder.end_sec):  # A whole video: it ends where it ends.
-      builder.end_sec = (clip.clip_start_sec + builder.times[-1] +
-                         1 / decoding.FPS)
     # Frame times from the source video's start.
     offset = clip.clip_start_sec if clip.start_sec is None else 0.0
     return builder.example(offset).SerializeToString()
@@ -152,31 +149,17 @@ class EncodeClip(beam.DoFn):
           (clip.media_id, clip.video, f'{type(error).__name__}: {error}'))
 
 
-class _local_file:  # pylint: disable=invalid-name
+@contextlib.contextmanager
+def _local_path(path: str) -> Iterator[str]:
   """A local path for a video on any Beam file system (copied if remote)."""
-
-  def __init__(self, path: str):
-    self._path = path
-    self._copy = None
-
-  def __enter__(self) -> str:
-    if os.path.exists(self._path):
-      return self._path
-    suffix = os.path.splitext(self._path)[1]
-    self._copy = os.path.join(tempfile.gettempdir(),
-                              f'{uuid.uuid4().hex}{suffix}')
-    with beam.io.filesystems.FileSystems.open(self._path) as source, open(
-        self._copy, 'wb') as target:
-      while True:
-        block = source.read(1 << 24)
-        if not block:
-          break
-        target.write(block)
-    return self._copy
-
-  def __exit__(self, *exc_info):
-    if self._copy and os.path.exists(self._copy):
-      os.remove(self._copy)
+  if os.path.exists(path):
+    yield path
+    return
+  with tempfile.NamedTemporaryFile(suffix=os.path.splitext(path)[1]) as copy:
+    with beam.io.filesystems.FileSystems.open(path) as source:
+      shutil.copyfileobj(source, copy)
+    copy.flush()
+    yield copy.name
 
 
 class WriteShard(beam.DoFn):

@@ -161,7 +161,9 @@ class TensorFlowTVL1:
   def __call__(self, frames: Sequence[np.ndarray],
                window: Optional[Window] = None) -> np.ndarray:
     """TV-L1 flow from each frame to the next (see `TVL1.__call__`)."""
-    from kinetics_i3d.video import tvl1_tensorflow  # pylint: disable=g-import-not-at-top
+    # TensorFlow loads only where this backend runs, not in OpenCV workers.
+    # pylint: disable-next=g-import-not-at-top
+    from kinetics_i3d.video import tvl1_tensorflow
     if len(frames) < 2:
       raise ValueError(
           f'optical flow needs two frames or more, got {len(frames)}')
