@@ -13,8 +13,9 @@ them. A clip that fails is counted and listed in the log, not written.
 
 Each output record is a `tf.train.Example` with `media_id`, `label/index`,
 `label/string`, `features` (float32, [num_windows * feature_size] row-major),
-`num_windows`, `feature_size`, `window_start_sec`, `streams`, `window` and
-`stride`; `read_features` reads them back.
+`num_windows`, `feature_size`, `window_start_sec` (seconds in the source
+video, whichever the input), `streams`, `window` and `stride`;
+`read_features` reads them back.
 """
 
 import dataclasses
@@ -138,6 +139,13 @@ def shard_chunks(example: tf.train.SequenceExample,
   yield preprocessing.Chunk(arrays.get('rgb'), arrays.get('flow'), times)
 
 
+def _shifted(chunks: Iterator[preprocessing.Chunk],
+             seconds: float) -> Iterator[preprocessing.Chunk]:
+  for chunk in chunks:
+    chunk.times = chunk.times + seconds
+    yield chunk
+
+
 class ClipFeatures(beam.DoFn):
   """Window features of one clip: a ClipSpec or a serialized example."""
 
@@ -167,8 +175,10 @@ class ClipFeatures(beam.DoFn):
         clip.video, rgb='rgb' in self._settings.streams,
         flow='flow' in self._settings.streams, start_sec=clip.start_sec,
         end_sec=clip.end_sec, flow_engine=self._engine)
+    # Times in the source video, as the shards store them.
+    offset = clip.clip_start_sec if clip.start_sec is None else 0.0
     return (clip.media_id, self._label_indices.get(clip.label, -1),
-            clip.label, chunks)
+            clip.label, _shifted(chunks, offset))
 
   def _from_example(self, serialized: bytes):
     example = tf.train.SequenceExample.FromString(serialized)
