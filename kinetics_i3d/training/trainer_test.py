@@ -80,6 +80,23 @@ class UpdateRuleTest(tf.test.TestCase):
     for name in moving:  # Unfrozen batch norm learns its statistics.
       self.assertNotAllClose(train.variables[name], before[name])
 
+  def test_without_batch_norm_training_every_statistic_stays(self):
+    config = trainer.TrainConfig(
+        num_classes=5, model_dir=self.create_tempdir().full_path,
+        batch_size=2, num_frames=9, train_batch_norm=False)
+    train = trainer.Trainer(config, lambda step: tf.constant(_RATE),
+                            trainer.make_strategy())
+    before = {n: v.numpy() for n, v in train.variables.items()}
+    rng = np.random.default_rng(1)
+    train.train_step((tf.constant(rng.uniform(-1, 1, (2, 9, 193, 193, 3)),
+                                  tf.float32), tf.constant([0, 4])))
+    statistics = [n for n in before if 'moving_' in n]
+    self.assertLen(statistics, 2 * 57)  # Every batch norm's mean, variance.
+    for name in statistics:
+      self.assertAllEqual(train.variables[name], before[name], msg=name)
+    for name in train.trainable:  # While the weights learn.
+      self.assertNotAllClose(train.variables[name], before[name], msg=name)
+
 
 if __name__ == '__main__':
   tf.test.main()
