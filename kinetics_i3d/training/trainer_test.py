@@ -1,4 +1,6 @@
-"""The trainer's update rule, recomputed independently of it."""
+"""The trainer's update rule, recomputed independently of it, and its state."""
+
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -80,22 +82,42 @@ class UpdateRuleTest(tf.test.TestCase):
     for name in moving:  # Unfrozen batch norm learns its statistics.
       self.assertNotAllClose(train.variables[name], before[name])
 
-  def test_without_batch_norm_training_every_statistic_stays(self):
+  def test_frozen_statistics_retention_and_resumed_slots(self):
     config = trainer.TrainConfig(
         num_classes=5, model_dir=self.create_tempdir().full_path,
-        batch_size=2, num_frames=9, train_batch_norm=False)
+        batch_size=2, num_frames=9, train_batch_norm=False,
+        keep_checkpoints=1)
     train = trainer.Trainer(config, lambda step: tf.constant(_RATE),
                             trainer.make_strategy())
     before = {n: v.numpy() for n, v in train.variables.items()}
     rng = np.random.default_rng(1)
-    train.train_step((tf.constant(rng.uniform(-1, 1, (2, 9, 193, 193, 3)),
-                                  tf.float32), tf.constant([0, 4])))
+    batch = (tf.constant(rng.uniform(-1, 1, (2, 9, 193, 193, 3)), tf.float32),
+             tf.constant([0, 4]))
+    for _ in range(2):
+      train.train_step(batch)
+      train.save()
+    # --notrain_batch_norm: every moving statistic stays, the weights learn.
     statistics = [n for n in before if 'moving_' in n]
     self.assertLen(statistics, 2 * 57)  # Every batch norm's mean, variance.
     for name in statistics:
       self.assertAllEqual(train.variables[name], before[name], msg=name)
-    for name in train.trainable:  # While the weights learn.
+    for name in train.trainable:
       self.assertNotAllClose(train.variables[name], before[name], msg=name)
+    # --keep_checkpoints=1 keeps the newest only.
+    self.assertEqual([os.path.basename(p) for p in
+                      trainer.checkpoint_paths(config.model_dir)],
+                     ['model.ckpt-2'])
+    # A resumed run has the weights, the momentum slots and the step.
+    resumed = trainer.Trainer(config, lambda step: tf.constant(_RATE),
+                              trainer.make_strategy())
+    self.assertIn('resumed', resumed.restore_or_initialize())
+    self.assertEqual(int(resumed.global_step.numpy()), 2)
+    for name, slot in train.slots.items():
+      self.assertAllEqual(resumed.slots[name], slot, msg=name)
+      self.assertAllEqual(resumed.variables[name], train.variables[name])
+    self.assertGreater(
+        max(float(np.abs(s.numpy()).max()) for s in resumed.slots.values()),
+        0)
 
 
 if __name__ == '__main__':
