@@ -25,10 +25,10 @@ import tqdm
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import features
-from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.datasets import samples
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
+from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 
 _OUT = flags.DEFINE_string('out', None, 'Output folder.', required=True)
@@ -59,7 +59,7 @@ def _expand(inputs: Sequence[str]) -> List[str]:
       found = sorted(
           os.path.join(d, f) for d, _, files in os.walk(path) for f in files
           if f.endswith('.npy') or
-          f.lower().endswith(preprocess_jobs.VIDEO_EXTENSIONS))
+          f.lower().endswith(decoding.VIDEO_EXTENSIONS))
       expanded += _one_per_clip(found)
     else:
       expanded.append(path)

@@ -27,9 +27,8 @@ from typing import Dict, List, Optional, Sequence
 from apache_beam.io import filesystems
 
 from kinetics_i3d import errors
+from kinetics_i3d.video import decoding
 
-VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov', '.m4v', '.mpg',
-                    '.mpeg', '.flv', '.3gp')
 _KINETICS_COLUMNS = ('youtube_id', 'time_start', 'time_end', 'split')
 
 
@@ -74,7 +73,7 @@ def _list_videos(folder: str) -> List[str]:
   except (IOError, OSError) as error:
     raise errors.InputError(f'cannot list {folder}: {error}') from None
   return sorted(m.path for m in matches
-                if os.path.splitext(m.path)[1].lower() in VIDEO_EXTENSIONS)
+                if m.path.lower().endswith(decoding.VIDEO_EXTENSIONS))
 
 
 def _stem(path: str) -> str:

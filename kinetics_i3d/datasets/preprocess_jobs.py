@@ -25,9 +25,6 @@ from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress as progress_lib
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg',
-                    '.mpeg', '.gif', '.flv', '.wmv')
-
 
 @dataclasses.dataclass(frozen=True)
 class Job:
@@ -203,7 +200,7 @@ def video_files(folder: str) -> List[str]:
   """The video files under `folder` (any depth), sorted, by extension."""
   return sorted(
       os.path.join(d, f) for d, _, files in os.walk(folder) for f in files
-      if f.lower().endswith(VIDEO_EXTENSIONS))
+      if f.lower().endswith(decoding.VIDEO_EXTENSIONS))
 
 
 def jobs_from_dir(input_dir: str, output_dir: str,
@@ -219,7 +216,7 @@ def jobs_from_dir(input_dir: str, output_dir: str,
   videos = video_files(input_dir)
   if not videos:
     raise errors.InputError(f'{input_dir} holds no video files '
-                            f'({", ".join(VIDEO_EXTENSIONS)})')
+                            f'({", ".join(decoding.VIDEO_EXTENSIONS)})')
   return [_make_job(v, input_dir, output_dir, streams) for v in videos]
 
 

@@ -21,6 +21,9 @@ import numpy as np
 from kinetics_i3d import errors
 
 FPS = 25.0
+# File extensions taken for videos when a folder is searched.
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.mpg',
+                    '.mpeg', '.gif', '.flv', '.wmv')
 # Container timestamps are often rounded to milliseconds: times closer than
 # this to the video's end count as its end.
 _TIME_TOLERANCE = 2e-3
