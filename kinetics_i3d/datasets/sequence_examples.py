@@ -21,6 +21,22 @@ FLOW_PREFIX = 'FORWARD_FLOW/'
 _MICROSECONDS = 1_000_000
 
 
+def encoded_key(stream: str) -> str:
+  """The feature list holding a stream's JPEG images."""
+  return ('' if stream == 'rgb' else FLOW_PREFIX) + 'image/encoded'
+
+
+def images_to_network(images, stream: str):
+  """Decoded images scaled to [0, 1] (numpy or TensorFlow) to network inputs.
+
+  RGB to [-1, 1]; flow from its x and y channels, (v - 0.5) * 2: the
+  quantised +-20 px back in units of 20 px, as `preprocessing` scales it.
+  """
+  if stream == 'rgb':
+    return images * 2.0 - 1.0
+  return (images[..., :2] - 0.5) * 2.0
+
+
 def rgb_to_uint8(rgb: np.ndarray) -> np.ndarray:
   """Network RGB in [-1, 1] back to uint8 pixels."""
   return np.clip(np.rint((rgb + 1.0) * 127.5), 0, 255).astype(np.uint8)
@@ -129,7 +145,7 @@ class ClipBuilder:
             prefix + 'image/height': _ints([height]),
             prefix + 'image/width': _ints([width]),
         })
-        lists[prefix + 'image/encoded'] = tf.train.FeatureList(
+        lists[encoded_key(stream)] = tf.train.FeatureList(
             feature=[_bytes([f]) for f in self.frames[stream]])
         lists[prefix + 'image/timestamp'] = tf.train.FeatureList(
             feature=[_ints([s]) for s in stamps])

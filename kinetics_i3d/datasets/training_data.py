@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.models import streams
 
 CROP_SIZE = 224
@@ -262,7 +263,7 @@ def _center_crop(clip: tf.Tensor) -> tf.Tensor:
 
 def _parse_sequence_example(serialized: tf.Tensor, stream: str):
   """Frames in [-1, 1] and the label of a MediaPipe SequenceExample."""
-  key = 'image/encoded' if stream == 'rgb' else 'FORWARD_FLOW/image/encoded'
+  key = sequence_examples.encoded_key(stream)
   context, sequence = tf.io.parse_single_sequence_example(
       serialized,
       context_features={
@@ -274,12 +275,8 @@ def _parse_sequence_example(serialized: tf.Tensor, stream: str):
       lambda jpeg: tf.io.decode_jpeg(jpeg, channels=3,
                                      dct_method='INTEGER_ACCURATE'),
       sequence[key], fn_output_signature=tf.uint8)
-  frames = tf.cast(frames, tf.float32) / 255.0
-  if stream == 'rgb':
-    clip = frames * 2.0 - 1.0
-  else:
-    # (x - 0.5) * 2 * 20 pixels, then / 20 as in preprocessing.
-    clip = (frames[..., :2] - 0.5) * 2.0
+  clip = sequence_examples.images_to_network(
+      tf.cast(frames, tf.float32) / 255.0, stream)
   return clip, tf.cast(context['clip/label/index'], tf.int32)
 
 

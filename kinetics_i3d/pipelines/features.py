@@ -123,16 +123,15 @@ def shard_chunks(example: tf.train.SequenceExample,
   lists = example.feature_lists.feature_list
   arrays = {}
   for stream in streams:
-    key = ('image/encoded' if stream == 'rgb' else
-           sequence_examples.FLOW_PREFIX + 'image/encoded')
+    key = sequence_examples.encoded_key(stream)
     if key not in lists or not lists[key].feature:
       raise errors.InputError(f'the shard has no {stream} frames ({key})')
     frames = _decode_frames([f.bytes_list.value[0]
                              for f in lists[key].feature])
     offsets = preprocessing.center_crop_offsets(*frames.shape[1:3])
-    frames = preprocessing.crop(frames, offsets).astype(np.float32) / 255.0
-    arrays[stream] = (frames * 2.0 - 1.0 if stream == 'rgb' else
-                      (frames[..., :2] - 0.5) * 2.0)
+    arrays[stream] = sequence_examples.images_to_network(
+        preprocessing.crop(frames, offsets).astype(np.float32) / 255.0,
+        stream)
   stamps = lists['image/timestamp'].feature if 'image/timestamp' in lists else (
       lists[sequence_examples.FLOW_PREFIX + 'image/timestamp'].feature)
   times = np.array([s.int64_list.value[0] for s in stamps]) / 1e6
