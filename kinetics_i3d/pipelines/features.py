@@ -31,6 +31,7 @@ from kinetics_i3d import errors
 from kinetics_i3d import features as features_lib
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import counters
 from kinetics_i3d.video import optical_flow
@@ -60,13 +61,15 @@ class Settings:
 
 
 def check_checkpoints(settings: Settings) -> None:
-  """Raises MissingFileError when a stream's checkpoint is absent."""
+  """Raises MissingFileError or CheckpointError for an unusable checkpoint."""
   for stream in settings.streams:
     path = streams_lib.checkpoint_path(settings.checkpoint_dir, stream, True)
-    if not tf.io.gfile.exists(path + '.index'):
+    try:
+      checkpoints.open_checkpoint(path)
+    except errors.MissingFileError as error:
       name = streams_lib.checkpoint_name(stream, True)
       raise errors.MissingFileError(
-          f'no checkpoint at {path}; {streams_lib.checkpoint_hint(name)}')
+          f'{error}; {streams_lib.checkpoint_hint(name)}') from None
 
 
 def _record(media_id: str, label_index: int, label: str,

@@ -10,6 +10,7 @@ from apache_beam.options import pipeline_options
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import errors
 from kinetics_i3d import features as features_lib
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.pipelines import features
@@ -66,6 +67,12 @@ class FeaturesPipelineTest(absltest.TestCase):
       # From JPEG frames: within 5% of the features' size.
       self.assertLess(np.abs(values - expected).mean(),
                       0.05 * np.abs(expected).mean())
+
+  def test_missing_checkpoint_is_found_before_the_run(self):
+    settings = features.Settings(('rgb',), self.create_tempdir().full_path)
+    with self.assertRaisesRegex(errors.MissingFileError,
+                                'no checkpoint at .*fetch_data.py'):
+      features.check_checkpoints(settings)
 
 
 if __name__ == '__main__':
