@@ -74,6 +74,7 @@ def pyramid_sizes(height: int, width: int) -> List[Tuple[int, int]]:
   return sizes
 
 
+@functools.lru_cache(maxsize=None)  # The same few sizes for every batch.
 def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
   """The [target, source] matrix of `cv::resize`'s bilinear interpolation.
 
@@ -84,8 +85,8 @@ def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
       output size is derived from fx, else source / target.
 
   Returns:
-    float32 weights: output i = sum_j M[i, j] * input j. Positions outside
-    the input take the nearest edge pixel.
+    float32 weights, read-only: output i = sum_j M[i, j] * input j.
+    Positions outside the input take the nearest edge pixel.
   """
   matrix = np.zeros((target, source), np.float32)
   for i in range(target):
@@ -99,6 +100,7 @@ def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
     matrix[i, left] += np.float32(1) - fraction
     if fraction:
       matrix[i, left + 1] += fraction
+  matrix.flags.writeable = False  # Shared by every caller.
   return matrix
 
 
