@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d.datasets import manifests
+from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
@@ -88,8 +89,8 @@ def _stream_bytes(out: str) -> Dict[str, Dict[str, float]]:
       lists = example.feature_lists.feature_list
       media_id = example.context.feature['clip/media_id'].bytes_list.value[0]
       entry = sizes.setdefault(media_id.decode(), {})
-      for stream, key in (('rgb', 'image/encoded'),
-                          ('flow', 'FORWARD_FLOW/image/encoded')):
+      for stream in ('rgb', 'flow'):
+        key = sequence_examples.encoded_key(stream)
         frames = [f.bytes_list.value[0] for f in lists[key].feature]
         if frames:
           entry[stream] = sum(len(f) for f in frames)
