@@ -7,7 +7,8 @@
 --model_dir is a synonym of --checkpoint (the newest checkpoint of a
 training folder is used). DATA as for train.py; each clip is evaluated whole
 with the centre crop, its logits averaged over time; `joint` sums the two
-streams' logits.
+streams' logits. --logits_out saves every clip's logits per stream, with the
+labels, to an .npz (for other fusions, confusion matrices and the like).
 """
 
 import json
@@ -38,6 +39,9 @@ _NUM_CLASSES = flags.DEFINE_integer('num_classes', None, 'Classes.')
 _PRECISION = flags.DEFINE_enum('precision', 'float32',
                                list(inference.PRECISIONS), 'Arithmetic.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
+_LOGITS_OUT = flags.DEFINE_string(
+    'logits_out', None, 'Also write every clip\'s logits per stream and the '
+    'labels to this new .npz file.')
 
 
 @cli.reports_input_errors
@@ -55,6 +59,8 @@ def main(argv: Sequence[str]) -> None:
   missing = [s for s in run if not given[s]]
   if missing:
     raise app.UsageError(f'give a checkpoint for {", ".join(missing)}')
+  if _LOGITS_OUT.value:
+    evaluation.check_logits_path(_LOGITS_OUT.value)
   clips = {
       s: training_data.load(_DATA.value, s, _LABEL_MAP.value,
                             _NUM_CLASSES.value) for s in run
@@ -71,6 +77,9 @@ def main(argv: Sequence[str]) -> None:
     logits[stream], labels = evaluation.stream_logits(
         predictor, {stream: clips[stream]})
   results = evaluation.report(logits, labels)
+  if _LOGITS_OUT.value:
+    evaluation.save_logits(_LOGITS_OUT.value, logits, labels,
+                           first.class_names)
   if _JSON.value:
     print(json.dumps({'clips': len(labels), 'accuracy': results}, indent=2))
     return

@@ -10,10 +10,10 @@ import tempfile
 from absl.testing import absltest
 import numpy as np
 
-import i3d
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import streams
+from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
 from kinetics_i3d.video import gifs
@@ -21,18 +21,6 @@ from kinetics_i3d.video import gifs
 _LINE = re.compile(r'^(\S+) (\S+) (.+)$')
 
 
-
-
-def _random_model(num_channels, num_classes, seed):
-  model = i3d.InceptionI3d(num_classes)
-  checkpoints.build(model, num_channels)
-  rng = np.random.default_rng(seed)
-  for v in model.variables:
-    if 'moving_variance' in v.name:
-      v.assign(rng.uniform(0.5, 2, v.shape).astype(np.float32))
-    elif 'conv_3d/w' not in v.name:
-      v.assign(rng.normal(0, 0.1, v.shape).astype(np.float32))
-  return model
 
 
 def _run(*args):
@@ -55,11 +43,11 @@ class EvaluateSampleTest(absltest.TestCase):
     for suffix in ('.index', '.data-00000-of-00001'):
       os.symlink(os.path.abspath(registry + suffix), target + suffix)
     # flow_imagenet and rgb_scratch_kin600: random weights in their layouts.
-    cls.flow_model = _random_model(2, 400, seed=1)
+    cls.flow_model = calibrated_models.calibrated_model(2, 400, seed=1)
     checkpoints.save(cls.flow_model,
                      os.path.join(cls.ckpt_dir, 'flow_imagenet', 'model.ckpt'),
                      scope='Flow', overwrite=True)
-    kin600 = _random_model(3, 600, seed=2)
+    kin600 = calibrated_models.calibrated_model(3, 600, seed=2)
     arrays = {}
     for v in kin600.variables:
       value = v.numpy()
@@ -68,10 +56,12 @@ class EvaluateSampleTest(absltest.TestCase):
       arrays[v.name[len('inception_i3d/'):-2]] = value
     checkpoints.write_arrays(
         os.path.join(cls.ckpt_dir, 'rgb_scratch_kin600', 'model.ckpt'), arrays)
+    cls.kin600 = kin600
     cls.label_map_600 = os.path.join(cls.dir, 'label_map_600.txt')
     with open(cls.label_map_600, 'w') as f:
       f.write(''.join(f'class {i}\n' for i in range(600)))
 
+    cls.names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
     cls.rgb_sample = os.path.join(cls.dir, 'rgb.npy')
     gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')
     rgb = (gifs.rgb_sample_from_gif(gif) if gif else
@@ -86,7 +76,7 @@ class EvaluateSampleTest(absltest.TestCase):
     # combination of multi_evaluate.sh has its own checkpoints.
     for name, channels, scope, seed in (('rgb_scratch', 3, 'RGB', 5),
                                         ('flow_scratch', 2, 'Flow', 6)):
-      checkpoints.save(_random_model(channels, 400, seed),
+      checkpoints.save(calibrated_models.calibrated_model(channels, 400, seed),
                        os.path.join(cls.ckpt_dir, name, 'model.ckpt'),
                        scope=scope)
     # Every combination once, as multi_evaluate.sh runs them; the tests below
@@ -146,23 +136,35 @@ class EvaluateSampleTest(absltest.TestCase):
                           outputs[f'no_imagenet_{stream}'])
     self.assertIn(' class ', outputs['no_imagenet_rgb600'])
 
-  def test_joint_sums_the_streams(self):
-    norm, rows = self._parse(self._output('imagenet_joint'))
-    rgb = streams.load_model(
-        'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
-    expected = (rgb(np.load(self.rgb_sample), is_training=False)[0] +
-                self.flow_model(self.flow, is_training=False)[0]).numpy()[0]
+  def _assert_reports(self, output, expected, names):
+    """The printed norm and top-20 logits are those of `expected`."""
+    norm, rows = self._parse(output)
     self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-4 * norm)
-    names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
     for _, logit, name in rows:
       self.assertAlmostEqual(float(logit), expected[names.index(name)],
                              delta=1e-3)
 
+  def _flow_logits(self, flow):
+    return self.flow_model(flow, is_training=False)[0].numpy()[0]
+
+  def test_joint_sums_the_streams(self):
+    rgb = streams.load_model(
+        'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
+    rgb_logits = rgb(np.load(self.rgb_sample), is_training=False)[0].numpy()[0]
+    flow_logits = self._flow_logits(self.flow)
+    self._assert_reports(self._output('imagenet_joint'),
+                         rgb_logits + flow_logits, self.names)
+    # Guard: the flow stream's share is far beyond the tolerance.
+    self.assertGreater(np.abs(flow_logits).max(), 100 * 1e-3)
+
   def test_flow_alone(self):
-    norm, _ = self._parse(self._output('imagenet_flow'))
-    expected = self.flow_model(self.flow, is_training=False)[0].numpy()[0]
-    self.assertGreater(norm, 0.1)
-    self.assertAlmostEqual(norm, np.linalg.norm(expected), delta=1e-4 * norm)
+    self._assert_reports(self._output('imagenet_flow'),
+                         self._flow_logits(self.flow), self.names)
+    # Guard: another flow sample gives other logits (the flow model is
+    # calibrated so that its output depends on its input).
+    other = self._flow_logits(self.flow[:, ::-1])
+    self.assertGreater(np.abs(other - self._flow_logits(self.flow)).max(),
+                       100 * 1e-3)
 
   def test_rgb600_uses_the_kinetics600_checkpoint(self):
     result = self._evaluate('--eval_type=rgb600')
@@ -170,8 +172,10 @@ class EvaluateSampleTest(absltest.TestCase):
     self.assertIn('no ImageNet-pretrained Kinetics-600 checkpoint',
                   result.stderr)
     self.assertIn('rgb_scratch_kin600', result.stderr)
-    _, rows = self._parse(result.stdout)
-    self.assertTrue(all(name.startswith('class ') for _, _, name in rows))
+    expected = self.kin600(np.load(self.rgb_sample),
+                           is_training=False)[0].numpy()[0]
+    self._assert_reports(result.stdout, expected,
+                         [f'class {i}' for i in range(600)])
 
   def test_user_errors_are_one_line(self):
     # The messages of bad samples and label maps are tested where they are

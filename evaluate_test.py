@@ -6,9 +6,13 @@ import os
 from absl.testing import absltest
 import numpy as np
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import script_testing
+
+
+_STREAMS = (('rgb', 3, 'RGB'), ('flow', 2, 'Flow'))
+_TOLERANCE = 1e-4
 
 
 def _top_1(logits, labels):
@@ -20,41 +24,52 @@ class EvaluateTest(absltest.TestCase):
   def test_joint_reports_each_stream_and_their_sum(self):
     root = self.create_tempdir().full_path
     rng = np.random.default_rng(0)
-    clips = {'rgb': [], 'flow': []}
-    labels = []
-    for label, name in enumerate(('a', 'b', 'c')):
-      os.makedirs(os.path.join(root, 'data', name))
-      for i in range(2):
-        for stream, channels in (('rgb', 3), ('flow', 2)):
-          clip = rng.uniform(-1, 1, (1, 9 + i, 240, 250, channels))
-          np.save(os.path.join(root, 'data', name, f'x{i}_{stream}.npy'),
-                  clip.astype(np.float32))
-          # The evaluation input: the whole clip, centre-cropped.
-          clips[stream].append(clip[:, :, 8:232, 13:237].astype(np.float32))
-        labels.append(label)
-    labels = np.array(labels)
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    clips = {}
+    for stream, channels, _ in _STREAMS:
+      clips[stream] = [
+          rng.uniform(-1, 1, (1, 9 + i % 2, 240, 250, channels)).astype(
+              np.float32) for i in range(len(labels))
+      ]
+      for i, label in enumerate(labels):
+        folder = os.path.join(root, 'data', 'abc'[label])
+        os.makedirs(folder, exist_ok=True)
+        np.save(os.path.join(folder, f'x{i}_{stream}.npy'), clips[stream][i])
 
-    logits = {}
-    for stream, channels in (('rgb', 3), ('flow', 2)):
-      model = i3d.InceptionI3d(num_classes=3)
-      checkpoints.build(model, channels)
-      for v in model.variables:
-        if v.name.endswith('conv_3d/b:0'):
-          v.assign(rng.normal(0, 1, v.shape).astype(np.float32))
+    expected, wrong_crop = {}, {}
+    for stream, channels, scope in _STREAMS:
+      model = calibrated_models.calibrated_model(channels, 3, seed=channels)
       checkpoints.save(model, os.path.join(root, stream, 'model.ckpt-5'),
-                       scope='RGB' if stream == 'rgb' else 'Flow')
-      logits[stream] = np.concatenate(
-          [model(c, is_training=False)[0].numpy() for c in clips[stream]])
+                       scope=scope)
 
+      def run(crops, model=model):
+        return np.concatenate(
+            [model(c, is_training=False)[0].numpy() for c in crops])
+      # The evaluation input: the whole clip, centre-cropped.
+      expected[stream] = run([c[:, :, 8:232, 13:237] for c in clips[stream]])
+      wrong_crop[stream] = run([c[:, :, :224, :224] for c in clips[stream]])
+
+    saved = os.path.join(root, 'logits.npz')
     result = script_testing.run(
         'evaluate.py', '--stream=joint', f'--rgb_checkpoint={root}/rgb',
-        f'--flow_checkpoint={root}/flow', f'--data={root}/data', '--json')
+        f'--flow_checkpoint={root}/flow', f'--data={root}/data', '--json',
+        f'--logits_out={saved}')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    with np.load(saved) as logits:
+      np.testing.assert_array_equal(logits['labels'], labels)
+      self.assertEqual(list(logits['class_names']), ['a', 'b', 'c'])
+      for stream, _, _ in _STREAMS:
+        np.testing.assert_allclose(logits[stream], expected[stream],
+                                   atol=_TOLERANCE, rtol=_TOLERANCE)
+        # Guard: the crop (or any other clip) moves the logits far more.
+        self.assertGreater(
+            np.abs(wrong_crop[stream] - expected[stream]).max(),
+            100 * _TOLERANCE)
     output = json.loads(result.stdout)
-    self.assertEqual(output['clips'], 6)
+    self.assertEqual(output['clips'], len(labels))
     accuracy = output['accuracy']
     self.assertEqual(set(accuracy), {'rgb', 'flow', 'fused'})
-    expected = dict(logits, fused=logits['rgb'] + logits['flow'])
+    expected['fused'] = expected['rgb'] + expected['flow']
     for name, values in expected.items():
       self.assertAlmostEqual(accuracy[name]['top_1'], _top_1(values, labels),
                              msg=name)

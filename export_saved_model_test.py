@@ -10,6 +10,7 @@ import i3d
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import export
 from kinetics_i3d.models import inference
+from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
 
@@ -20,8 +21,7 @@ class ExportTest(absltest.TestCase):
     rgb = i3d.InceptionI3d()
     checkpoints.restore(rgb, repo_paths.registry_checkpoint(), 'RGB',
                         num_channels=3)
-    flow = i3d.InceptionI3d()
-    checkpoints.build(flow, 2)
+    flow = calibrated_models.calibrated_model(2, seed=1)
     directory = os.path.join(self.create_tempdir().full_path, 'saved')
     export.export(inference.Predictor({'rgb': rgb, 'flow': flow}), directory)
     loaded = tf.saved_model.load(directory)
@@ -36,10 +36,15 @@ class ExportTest(absltest.TestCase):
                                            [2, frames], -1, 1)
       rgb_logits, rgb_points = rgb(x_rgb, is_training=False,
                                    dropout_keep_prob=1.0)
-      flow_logits, _ = flow(x_flow, is_training=False)
+      flow_logits, flow_points = flow(x_flow, is_training=False)
       expected = (rgb_logits + flow_logits).numpy()
       logits = loaded.signatures['logits'](rgb=x_rgb, flow=x_flow)['logits']
       np.testing.assert_allclose(logits, expected, atol=1e-4, rtol=1e-4)
+      # Guard: the flow stream's share is far beyond the tolerance.
+      self.assertGreater(np.abs(flow_logits - flow_logits[::-1]).max(), 1e-2)
+      serving = loaded.signatures['serving_default'](rgb=x_rgb, flow=x_flow)
+      np.testing.assert_allclose(serving['logits'], expected, atol=1e-4,
+                                 rtol=1e-4)
       probabilities = loaded.signatures['probabilities'](
           rgb=x_rgb, flow=x_flow)['probabilities']
       np.testing.assert_allclose(probabilities, tf.nn.softmax(expected),
@@ -49,7 +54,10 @@ class ExportTest(absltest.TestCase):
           features['rgb_features'],
           tf.reduce_mean(rgb_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
           rtol=1e-4)
-      self.assertEqual(features['flow_features'].shape, (2, 1024))
+      np.testing.assert_allclose(
+          features['flow_features'],
+          tf.reduce_mean(flow_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
+          rtol=1e-4)
 
   def test_refuses_existing_output(self):
     directory = self.create_tempdir().full_path

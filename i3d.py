@@ -187,6 +187,10 @@ class BatchNorm(snt.Module):
   def eps(self) -> float:
     return self._eps
 
+  @property
+  def decay_rate(self) -> float:
+    return self._decay_rate
+
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     """Normalises `inputs`, updating the moving statistics when training.
 

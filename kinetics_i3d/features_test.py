@@ -8,6 +8,7 @@ import i3d
 from kinetics_i3d import features
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import inference
+from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 
 
@@ -31,20 +32,22 @@ class ExtractTest(absltest.TestCase):
                                  rtol=1e-4)
 
   def test_joint_concatenates_rgb_then_flow(self):
-    rgb_model, flow_model = i3d.InceptionI3d(), i3d.InceptionI3d()
-    checkpoints.build(rgb_model, 3)
-    checkpoints.build(flow_model, 2)
-    rgb = np.random.default_rng(0).uniform(-1, 1, (1, 12, 224, 224, 3))
-    flow = np.random.default_rng(1).uniform(-1, 1, (1, 12, 224, 224, 2))
-    joint = features.extract(
-        inference.Predictor({'rgb': rgb_model, 'flow': flow_model}),
-        {'rgb': rgb, 'flow': flow})
-    alone = features.extract(inference.Predictor({'flow': flow_model}),
-                             {'flow': flow})
+    models = {'rgb': calibrated_models.calibrated_model(3, seed=0),
+              'flow': calibrated_models.calibrated_model(2, seed=1)}
+    clips = {
+        'rgb': np.random.default_rng(0).uniform(-1, 1, (1, 12, 224, 224, 3)),
+        'flow': np.random.default_rng(1).uniform(-1, 1, (1, 12, 224, 224, 2))
+    }
+    joint = features.extract(inference.Predictor(models), clips)
     self.assertEqual(joint.features.shape, (1, 2048))
     self.assertEqual(tuple(joint.streams), ('rgb', 'flow'))
-    np.testing.assert_allclose(joint.features[:, 1024:], alone.features,
-                               atol=1e-5)
+    halves = {'rgb': joint.features[:, :1024], 'flow': joint.features[:, 1024:]}
+    for stream, model in models.items():
+      alone = features.extract(inference.Predictor({stream: model}),
+                               {stream: clips[stream]})
+      np.testing.assert_allclose(halves[stream], alone.features, atol=1e-5)
+    # Guard: the two streams' features differ far beyond the tolerance.
+    self.assertGreater(np.abs(halves['rgb'] - halves['flow']).max(), 1e-3)
 
   def test_save(self):
     result = features.Features(np.ones((2, 1024), np.float32),

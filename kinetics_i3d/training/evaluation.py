@@ -1,6 +1,7 @@
 """Top-k accuracy of trained streams on labelled clips, per stream and fused."""
 
 import os
+import tempfile
 from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
@@ -81,3 +82,30 @@ def report(logits: Dict[str, np.ndarray], labels: np.ndarray,
       name: {f'top_{k}': top_k_accuracy(values, labels, k) for k in ks}
       for name, values in logits.items()
   }
+
+
+def check_logits_path(path: str) -> None:
+  """Raises ExistingOutputError if a file is at `path` (never replaced)."""
+  if os.path.exists(path):
+    raise errors.ExistingOutputError(
+        f'{path} exists; give another --logits_out or remove it')
+
+
+def save_logits(path: str, logits: Mapping[str, np.ndarray],
+                labels: np.ndarray, class_names: Sequence[str]) -> None:
+  """Writes every clip's logits, per stream, with the labels to an `.npz`.
+
+  The file holds `labels` [clips], `class_names` [classes] and one
+  [clips, classes] array per stream (`rgb`, `flow`), in the order of the
+  data. It appears whole or not at all.
+
+  Raises:
+    ExistingOutputError: `path` exists.
+  """
+  check_logits_path(path)
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  with tempfile.NamedTemporaryFile(dir=directory, suffix='.npz',
+                                   delete=False) as f:
+    np.savez(f, labels=labels, class_names=np.array(class_names), **logits)
+  os.replace(f.name, path)
