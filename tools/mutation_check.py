@@ -1,0 +1,182 @@
+"""Plants known bugs one at a time and checks that the tests catch each one.
+
+  python tools/mutation_check.py            # every mutation (about 15 minutes)
+  python tools/mutation_check.py --only=bgr,momentum
+
+Each mutation replaces one exact piece of source text, runs the tests named
+for it, and restores the file whatever happens. A mutation is caught when
+those tests fail. The tree must have no uncommitted changes to the mutated
+files (`git checkout -- FILE` undoes a run killed mid-way). Prints one line
+per mutation and exits 1 if any is missed.
+"""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+from typing import Sequence
+
+from absl import app
+from absl import flags
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_ONLY = flags.DEFINE_list('only', None, 'Names of the mutations to run.')
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutation:
+  """One planted bug: `old` (found exactly once in `path`) becomes `new`."""
+  name: str
+  description: str
+  path: str
+  old: str
+  new: str
+  tests: Sequence[str]
+
+
+_TRAINER = 'kinetics_i3d/training/trainer.py'
+_TRAINER_TESTS = ('kinetics_i3d/training/trainer_test.py',)
+_FORWARD_TEST = (
+    'i3d_test.py::NumericsTest::test_logits_match_plain_tf_nn_computation',)
+
+MUTATIONS = (
+    Mutation('bgr', 'the model reads its input in BGR order', 'i3d.py',
+             '    net = inputs\n', '    net = inputs[..., ::-1]\n',
+             _FORWARD_TEST),
+    Mutation('time_reversed', 'the model reads its input reversed in time',
+             'i3d.py', '    net = inputs\n', '    net = inputs[:, ::-1]\n',
+             _FORWARD_TEST),
+    Mutation('batch_norm_eps', 'batch norm with eps 1e-5 instead of 1e-3',
+             'i3d.py', 'eps: float = 1e-3,', 'eps: float = 1e-5,',
+             _FORWARD_TEST),
+    Mutation('bfloat16_zeros', 'the bfloat16 path is fed zeros',
+             'kinetics_i3d/models/inference.py',
+             'net = tf.cast(inputs, self.dtype)',
+             'net = tf.cast(inputs, self.dtype) * tf.cast('
+             'self.dtype != tf.bfloat16, self.dtype)',
+             ('kinetics_i3d/models/inference_test.py::RealWeightsTest',)),
+    Mutation('flow_sample_unread',
+             'evaluate_sample.py feeds zeros instead of the flow sample',
+             'evaluate_sample.py',
+             'streams.STREAMS[stream].num_channels)',
+             'streams.STREAMS[stream].num_channels) * (stream != "flow")',
+             ('evaluate_sample_test.py::EvaluateSampleTest::test_flow_alone',)),
+    Mutation('evaluation_corner_crop',
+             'evaluation crops the top-left corner instead of the centre',
+             'kinetics_i3d/datasets/training_data.py',
+             'top, left = (height - CROP_SIZE) // 2, (width - CROP_SIZE) // 2',
+             'top, left = 0, 0',
+             ('kinetics_i3d/training/evaluation_test.py',)),
+    Mutation('flow_crop_corner',
+             'the flow is cropped at the top-left while RGB is centred',
+             'kinetics_i3d/video/preprocessing.py',
+             'window = (*transform.offsets, CROP_SIZE)',
+             'window = (0, 0, CROP_SIZE)',
+             ('kinetics_i3d/video/preprocessing_test.py::FlowTest::'
+              'test_rgb_and_flow_crops_line_up_on_a_non_square_video',)),
+    Mutation('features_order', 'joint features put flow before RGB',
+             'kinetics_i3d/features.py',
+             "[outputs[f'{s}_features'].mean(axis=1) for s in "
+             'predictor.streams]',
+             "[outputs[f'{s}_features'].mean(axis=1) for s in "
+             'predictor.streams[::-1]]',
+             ('kinetics_i3d/features_test.py::ExtractTest::'
+              'test_joint_concatenates_rgb_then_flow',)),
+    Mutation('freeze_up_to_ignored', '--freeze_up_to is ignored', _TRAINER,
+             'frozen = set(i3d.VALID_ENDPOINTS[:last + 1])', 'frozen = set()',
+             _TRAINER_TESTS),
+    Mutation('batch_norm_never_frozen',
+             'batch norm of frozen layers keeps training', _TRAINER,
+             'frozen_endpoints=self.frozen_batch_norm)',
+             'frozen_endpoints=())', _TRAINER_TESTS),
+    Mutation('notrain_batch_norm_ignored', '--notrain_batch_norm is ignored',
+             _TRAINER, 'not config.train_batch_norm else frozen',
+             'False else frozen', _TRAINER_TESTS),
+    Mutation('momentum', 'momentum dropped (plain SGD)', _TRAINER,
+             'slot.assign(config.momentum * slot + grad)', 'slot.assign(grad)',
+             _TRAINER_TESTS),
+    Mutation('weight_decay', 'weight decay dropped', _TRAINER,
+             'decay = config.weight_decay * tf.add_n(',
+             'decay = 0.0 * tf.add_n(', _TRAINER_TESTS),
+    Mutation('decay_everywhere',
+             'weight decay on every variable, not only conv kernels',
+             _TRAINER, "if n.endswith('conv_3d/w')]", 'if n]',
+             _TRAINER_TESTS),
+    Mutation('loss_not_averaged', 'the loss is not divided by the batch',
+             _TRAINER, 'tf.reduce_sum(cross_entropy) / global_batch + decay',
+             'tf.reduce_sum(cross_entropy) + decay', _TRAINER_TESTS),
+    Mutation('slots_not_restored', 'momentum slots are not restored on resume',
+             _TRAINER, 'slot.assign(reader.get_tensor(key))', 'pass',
+             _TRAINER_TESTS),
+    Mutation('retention_ignored', '--keep_checkpoints is ignored', _TRAINER,
+             '[:-self.config.keep_checkpoints]', '[:0]', _TRAINER_TESTS),
+    Mutation('joint_needs_both',
+             'joint classification refuses a missing stream',
+             'classify_video.py', '  if not available:\n',
+             '  if len(available) < 2:\n',
+             ('classify_video_test.py::ClassifyVideoTest::'
+              'test_joint_runs_the_streams_it_has',)),
+)
+
+
+def apply(mutation: Mutation, text: str) -> str:
+  """The mutated text of `mutation.path`.
+
+  Raises:
+    ValueError: `mutation.old` is not in `text` exactly once.
+  """
+  count = text.count(mutation.old)
+  if count != 1:
+    raise ValueError(f'{mutation.name}: {mutation.old!r} occurs {count} '
+                     f'times in {mutation.path}; update the mutation')
+  return text.replace(mutation.old, mutation.new)
+
+
+def run(mutation: Mutation) -> bool:
+  """Plants the mutation, runs its tests, restores; True when caught."""
+  path = os.path.join(_ROOT, mutation.path)
+  with open(path) as f:
+    original = f.read()
+  try:
+    with open(path, 'w') as f:
+      f.write(apply(mutation, original))
+    result = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '-x', *mutation.tests],
+        cwd=_ROOT, capture_output=True, text=True, check=False)
+  finally:
+    with open(path, 'w') as f:
+      f.write(original)
+  return result.returncode != 0
+
+
+def main(argv: Sequence[str]) -> None:
+  del argv
+  chosen = [m for m in MUTATIONS if not _ONLY.value or m.name in _ONLY.value]
+  unknown = set(_ONLY.value or ()) - {m.name for m in MUTATIONS}
+  if unknown:
+    sys.exit(f'error: unknown mutations {sorted(unknown)}; see MUTATIONS')
+  dirty = subprocess.run(
+      ['git', 'status', '--porcelain', '--',
+       *sorted({m.path for m in chosen})], cwd=_ROOT, capture_output=True,
+      text=True, check=True).stdout
+  if dirty:
+    sys.exit('error: commit or stash the changes to the mutated files first:'
+             f' {dirty.split()}')
+  missed = []
+  for mutation in chosen:
+    start = time.monotonic()
+    caught = run(mutation)
+    print(f'{"caught" if caught else "MISSED"}  {mutation.name:28s} '
+          f'{time.monotonic() - start:6.1f} s  {mutation.description}',
+          flush=True)
+    if not caught:
+      missed.append(mutation.name)
+  print(f'{len(chosen) - len(missed)} of {len(chosen)} mutations caught')
+  if missed:
+    sys.exit(1)
+
+
+if __name__ == '__main__':
+  app.run(main)
