@@ -43,10 +43,12 @@ _FORWARD_TEST = (
 
 MUTATIONS = (
     Mutation('bgr', 'the model reads its input in BGR order', 'i3d.py',
-             '    net = inputs\n', '    net = inputs[..., ::-1]\n',
+             'net = inputs\n    for endpoint',
+             'net = inputs[..., ::-1]\n    for endpoint',
              _FORWARD_TEST),
     Mutation('time_reversed', 'the model reads its input reversed in time',
-             'i3d.py', '    net = inputs\n', '    net = inputs[:, ::-1]\n',
+             'i3d.py', 'net = inputs\n    for endpoint',
+             'net = inputs[:, ::-1]\n    for endpoint',
              _FORWARD_TEST),
     Mutation('batch_norm_eps', 'batch norm with eps 1e-5 instead of 1e-3',
              'i3d.py', 'eps: float = 1e-3,', 'eps: float = 1e-5,',
