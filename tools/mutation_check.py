@@ -79,7 +79,7 @@ MUTATIONS = (
              ('kinetics_i3d/video/preprocessing_test.py::FlowTest::'
               'test_rgb_and_flow_crops_line_up_on_a_non_square_video',)),
     Mutation('features_order', 'joint features put flow before RGB',
-             'kinetics_i3d/features.py',
+             'kinetics_i3d/models/inference.py',
              "[outputs[f'{s}_features'].mean(axis=1) for s in "
              'predictor.streams]',
              "[outputs[f'{s}_features'].mean(axis=1) for s in "
