@@ -7,7 +7,8 @@ Each mutation replaces one exact piece of source text, runs the tests named
 for it, and restores the file whatever happens. A mutation is caught when
 those tests fail. The tree must have no uncommitted changes to the mutated
 files (`git checkout -- FILE` undoes a run killed mid-way). Prints one line
-per mutation and exits 1 if any is missed.
+per mutation (with the first error line of the tests that caught it) and
+exits 1 if any is missed.
 """
 
 import dataclasses
@@ -15,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Sequence
+from typing import Optional, Sequence
 
 from absl import app
 from absl import flags
@@ -53,6 +54,16 @@ MUTATIONS = (
     Mutation('batch_norm_eps', 'batch norm with eps 1e-5 instead of 1e-3',
              'i3d.py', 'eps: float = 1e-3,', 'eps: float = 1e-5,',
              _FORWARD_TEST),
+    Mutation('no_time_average',
+             'the logits of the first time step instead of their average',
+             'i3d.py', 'net = tf.reduce_mean(net, axis=1)', 'net = net[:, 0]',
+             _FORWARD_TEST),
+    Mutation('fold_without_mean', 'folding ignores the moving mean',
+             'kinetics_i3d/models/inference.py',
+             'b = norm.beta.numpy() - norm.moving_mean.numpy() * scale',
+             'b = norm.beta.numpy()',
+             ('kinetics_i3d/models/inference_test.py::FoldedTest::'
+              'test_float32_matches_plain_model',)),
     Mutation('bfloat16_zeros', 'the bfloat16 path is fed zeros',
              'kinetics_i3d/models/inference.py',
              'net = tf.cast(inputs, self.dtype)',
@@ -136,8 +147,12 @@ def apply(mutation: Mutation, text: str) -> str:
   return text.replace(mutation.old, mutation.new)
 
 
-def run(mutation: Mutation) -> bool:
-  """Plants the mutation, runs its tests, restores; True when caught."""
+def run(mutation: Mutation) -> Optional[str]:
+  """Plants the mutation, runs its tests and restores the file.
+
+  Returns:
+    The first error line of the failing tests when caught, else None.
+  """
   path = os.path.join(_ROOT, mutation.path)
   with open(path) as f:
     original = f.read()
@@ -150,7 +165,11 @@ def run(mutation: Mutation) -> bool:
   finally:
     with open(path, 'w') as f:
       f.write(original)
-  return result.returncode != 0
+  if result.returncode == 0:
+    return None
+  errors = [line for line in result.stdout.splitlines()
+            if line.startswith('E ')]
+  return errors[0][1:].strip() if errors else result.stdout[-200:]
 
 
 def main(argv: Sequence[str]) -> None:
@@ -169,11 +188,13 @@ def main(argv: Sequence[str]) -> None:
   missed = []
   for mutation in chosen:
     start = time.monotonic()
-    caught = run(mutation)
-    print(f'{"caught" if caught else "MISSED"}  {mutation.name:28s} '
+    error = run(mutation)
+    print(f'{"caught" if error else "MISSED"}  {mutation.name:28s} '
           f'{time.monotonic() - start:6.1f} s  {mutation.description}',
           flush=True)
-    if not caught:
+    if error:
+      print(f'        {error[:150]}')
+    else:
       missed.append(mutation.name)
   print(f'{len(chosen) - len(missed)} of {len(chosen)} mutations caught')
   if missed:
