@@ -160,16 +160,17 @@ def run(mutation: Mutation) -> Optional[str]:
     with open(path, 'w') as f:
       f.write(apply(mutation, original))
     result = subprocess.run(
-        [sys.executable, '-m', 'pytest', '-q', '-x', *mutation.tests],
+        [sys.executable, '-m', 'pytest', '-q', '-x', '--numprocesses=0',
+         *mutation.tests],
         cwd=_ROOT, capture_output=True, text=True, check=False)
   finally:
     with open(path, 'w') as f:
       f.write(original)
   if result.returncode == 0:
     return None
-  errors = [line for line in result.stdout.splitlines()
-            if line.startswith('E ')]
-  return errors[0][1:].strip() if errors else result.stdout[-200:]
+  errors = [line[1:].strip() for line in result.stdout.splitlines()
+            if line.startswith('E ') and line[1:].strip()]
+  return ' | '.join(errors[:3]) if errors else result.stdout[-200:]
 
 
 def main(argv: Sequence[str]) -> None:
