@@ -82,6 +82,15 @@ MUTATIONS = (
              'top, left = (height - CROP_SIZE) // 2, (width - CROP_SIZE) // 2',
              'top, left = 0, 0',
              ('kinetics_i3d/training/evaluation_test.py',)),
+    Mutation('training_crop_corner',
+             'training always crops the top-left corner',
+             'kinetics_i3d/datasets/training_data.py',
+             '  crop = tf.image.stateless_random_crop(',
+             '  crop = clip[:, :CROP_SIZE, :CROP_SIZE]\n  _ = ('
+             'tf.image.stateless_random_crop)(',
+             ('kinetics_i3d/datasets/training_data_test.py::PipelineTest::'
+              'test_random_crops_reach_the_whole_frame_and_evaluation_is_'
+              'centred',)),
     Mutation('flow_crop_corner',
              'the flow is cropped at the top-left while RGB is centred',
              'kinetics_i3d/video/preprocessing.py',

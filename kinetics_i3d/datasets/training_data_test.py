@@ -119,6 +119,33 @@ class PipelineTest(absltest.TestCase):
     frames = np.round(batch[0, :, 0, 0, 0].numpy() * 100).astype(int)
     self.assertEqual(list(frames), [0, 1, 2, 3, 4] * 2 + [0, 1])
 
+  def test_random_crops_reach_the_whole_frame_and_evaluation_is_centred(self):
+    # Channel 1 holds the row and channel 2 the column (in thousandths), so a
+    # crop's corner tells where it was taken.
+    rows, cols = np.meshgrid(np.arange(240), np.arange(260), indexing='ij')
+    clip = np.zeros((1, 9, 240, 260, 3), np.float32)
+    clip[..., 1], clip[..., 2] = rows / 1000, cols / 1000
+    os.makedirs(f'{self.root}/a')
+    np.save(f'{self.root}/a/ramp_rgb.npy', clip)
+    clips = training_data.load(self.root, 'rgb')
+
+    def corner(batch):
+      top = int(round(batch[0, 0, 0, 0, 1].numpy() * 1000))
+      left = int(round(min(batch[0, 0, 0, 0, 2], batch[0, 0, 0, -1, 2]).numpy()
+                       * 1000))  # A flipped crop starts on its right.
+      return top, left
+    data = iter(training_data.dataset(clips, 'rgb', 1, 9, training=True,
+                                      seed=4))
+    corners = [corner(next(data)[0]) for _ in range(20)]
+    tops, lefts = zip(*corners)
+    self.assertTrue(all(0 <= t <= 16 for t in tops), tops)
+    self.assertTrue(all(0 <= left <= 36 for left in lefts), lefts)
+    self.assertGreater(len(set(tops)), 5)
+    self.assertGreater(len(set(lefts)), 5)
+    evaluation = next(iter(training_data.dataset(clips, 'rgb', 1, 9,
+                                                 training=False)))[0]
+    self.assertEqual(corner(evaluation), (8, 18))
+
   def test_random_windows_and_evaluation_takes_whole_clips(self):
     _save(f'{self.root}/a/long_rgb.npy', 40)
     clips = training_data.load(self.root, 'rgb')

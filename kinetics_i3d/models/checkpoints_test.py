@@ -249,6 +249,25 @@ class StrictRestoreTest(absltest.TestCase):
     self.assertIn('[1, 1, 1, 1024, 400] (model: [1, 1, 1, 1024, 600])',
                   str(error))
 
+  def test_excluded_logits_are_neither_loaded_nor_required(self):
+    # Fine-tuning a 400-class checkpoint into a 600-class model.
+    arrays = _random_arrays({f'RGB/{n}': s for n, s in self.shapes.items()},
+                            seed=0)
+    _write_raw(self.path, arrays)
+    model = i3d.InceptionI3d(600)
+    checkpoints.build(model, 3)
+    logits_before = {n: v.numpy() for n, v in
+                     checkpoints.variables_by_name(model).items()
+                     if n.startswith('inception_i3d/Logits/')}
+    checkpoints.restore(model, self.path, 'RGB',
+                        exclude=('inception_i3d/Logits/',))
+    for name, variable in checkpoints.variables_by_name(model).items():
+      if name in logits_before:
+        np.testing.assert_array_equal(variable, logits_before[name])
+      else:
+        np.testing.assert_array_equal(
+            variable, np.reshape(arrays[f'RGB/{name}'], variable.shape))
+
   def test_flow_checkpoint_into_rgb_model(self):
     flow = _original_shapes(2)
     self._write({f'Flow/{n}': s for n, s in flow.items()})
