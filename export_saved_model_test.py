@@ -10,9 +10,11 @@ import i3d
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import export
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
+from kinetics_i3d.video import preprocessing
 
 
 class ExportTest(absltest.TestCase):
@@ -59,10 +61,24 @@ class ExportTest(absltest.TestCase):
           tf.reduce_mean(flow_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
           rtol=1e-4)
 
-  def test_refuses_existing_output(self):
-    directory = self.create_tempdir().full_path
-    result = script_testing.run('export_saved_model.py', '--eval_type=rgb',
-                                f'--output={directory}')
+  def test_script_exports_bfloat16_then_refuses_existing_output(self):
+    directory = os.path.join(self.create_tempdir().full_path, 'saved')
+    args = ('export_saved_model.py', '--eval_type=rgb', '--precision=bfloat16',
+            f'--output={directory}')
+    result = script_testing.run(*args)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    clip = preprocessing.preprocess_video(
+        repo_paths.registry_video('bikes.mp4'), flow=False, start_sec=4,
+        end_sec=5.28).rgb
+    logits = tf.saved_model.load(directory).signatures['serving_default'](
+        rgb=tf.constant(clip))['logits'].numpy()[0]
+    model = streams.load_model('rgb', repo_paths.registry_checkpoint())
+    expected = model(clip, is_training=False)[0].numpy()[0]
+    self.assertEqual(np.argmax(logits), np.argmax(expected))
+    np.testing.assert_allclose(logits, expected, atol=0.5)
+    self.assertFalse(np.allclose(logits, expected, atol=1e-4))  # bfloat16.
+
+    result = script_testing.run(*args)
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: .* exists; pass --overwrite')
