@@ -21,8 +21,6 @@ from kinetics_i3d.video import gifs
 _LINE = re.compile(r'^(\S+) (\S+) (.+)$')
 
 
-
-
 def _run(*args):
   return script_testing.run('evaluate_sample.py', *args)
 

@@ -10,7 +10,6 @@ from kinetics_i3d.models import checkpoints
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import script_testing
 
-
 _STREAMS = (('rgb', 3, 'RGB'), ('flow', 2, 'Flow'))
 _TOLERANCE = 1e-4
 

@@ -107,5 +107,9 @@ def save_logits(path: str, logits: Mapping[str, np.ndarray],
   os.makedirs(directory, exist_ok=True)
   with tempfile.NamedTemporaryFile(dir=directory, suffix='.npz',
                                    delete=False) as f:
-    np.savez(f, labels=labels, class_names=np.array(class_names), **logits)
+    try:
+      np.savez(f, labels=labels, class_names=np.array(class_names), **logits)
+    except BaseException:
+      os.remove(f.name)
+      raise
   os.replace(f.name, path)
