@@ -46,7 +46,8 @@ class EvaluateTest(absltest.TestCase):
             [model(c, is_training=False)[0].numpy() for c in crops])
       # The evaluation input: the whole clip, centre-cropped.
       expected[stream] = run([c[:, :, 8:232, 13:237] for c in clips[stream]])
-      wrong_crop[stream] = run([c[:, :, :224, :224] for c in clips[stream]])
+      wrong_crop[stream] = run(
+          [c[:, :, :224, :224] for c in clips[stream][:2]])
 
     saved = os.path.join(root, 'logits.npz')
     result = script_testing.run(
@@ -62,7 +63,7 @@ class EvaluateTest(absltest.TestCase):
                                    atol=_TOLERANCE, rtol=_TOLERANCE)
         # Guard: the crop (or any other clip) moves the logits far more.
         self.assertGreater(
-            np.abs(wrong_crop[stream] - expected[stream]).max(),
+            np.abs(wrong_crop[stream] - expected[stream][:2]).max(),
             100 * _TOLERANCE)
     output = json.loads(result.stdout)
     self.assertEqual(output['clips'], len(labels))
