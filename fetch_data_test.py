@@ -1,4 +1,4 @@
-"""Tests of fetch_data.py without internet access."""
+"""Tests of fetch_data.py without internet access (the package index aside)."""
 
 import filecmp
 import os
