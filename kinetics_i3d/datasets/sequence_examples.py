@@ -71,6 +71,14 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
   return data.tobytes()
 
 
+def decode_jpeg(jpeg) -> tf.Tensor:
+  """A stored frame (JPEG bytes or a string tensor) as uint8 [H, W, 3].
+
+  With the exact inverse DCT: TensorFlow's default (INTEGER_FAST) adds error.
+  """
+  return tf.io.decode_jpeg(jpeg, channels=3, dct_method='INTEGER_ACCURATE')
+
+
 def _bytes(values: Sequence[bytes]) -> tf.train.Feature:
   return tf.train.Feature(bytes_list=tf.train.BytesList(value=list(values)))
 

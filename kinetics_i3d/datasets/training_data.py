@@ -270,11 +270,8 @@ def _parse_sequence_example(serialized: tf.Tensor, stream: str):
           'clip/label/index': tf.io.FixedLenFeature([], tf.int64)
       },
       sequence_features={key: tf.io.FixedLenSequenceFeature([], tf.string)})
-  # The exact inverse DCT: TensorFlow's default (INTEGER_FAST) adds error.
-  frames = tf.map_fn(
-      lambda jpeg: tf.io.decode_jpeg(jpeg, channels=3,
-                                     dct_method='INTEGER_ACCURATE'),
-      sequence[key], fn_output_signature=tf.uint8)
+  frames = tf.map_fn(sequence_examples.decode_jpeg, sequence[key],
+                     fn_output_signature=tf.uint8)
   clip = sequence_examples.images_to_network(
       tf.cast(frames, tf.float32) / 255.0, stream)
   return clip, tf.cast(context['clip/label/index'], tf.int32)

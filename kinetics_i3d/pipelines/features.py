@@ -109,13 +109,6 @@ def read_features(serialized: bytes) -> Tuple[str, int, np.ndarray]:
           feature['label/index'].int64_list.value[0], values.reshape(shape))
 
 
-def _decode_frames(jpegs: Sequence[bytes]) -> np.ndarray:
-  return np.stack([
-      tf.io.decode_jpeg(j, channels=3, dct_method='INTEGER_ACCURATE').numpy()
-      for j in jpegs
-  ])
-
-
 def shard_chunks(example: tf.train.SequenceExample,
                  streams: Sequence[str]) -> Iterator[preprocessing.Chunk]:
   """A prepared clip's centre-cropped network inputs, as one chunk.
@@ -129,8 +122,10 @@ def shard_chunks(example: tf.train.SequenceExample,
     key = sequence_examples.encoded_key(stream)
     if key not in lists or not lists[key].feature:
       raise errors.InputError(f'the shard has no {stream} frames ({key})')
-    frames = _decode_frames([f.bytes_list.value[0]
-                             for f in lists[key].feature])
+    frames = np.stack([
+        sequence_examples.decode_jpeg(f.bytes_list.value[0]).numpy()
+        for f in lists[key].feature
+    ])
     offsets = preprocessing.center_crop_offsets(*frames.shape[1:3])
     arrays[stream] = sequence_examples.images_to_network(
         preprocessing.crop(frames, offsets).astype(np.float32) / 255.0,
