@@ -21,7 +21,7 @@ from typing import Optional, Sequence
 from absl import app
 from absl import flags
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from kinetics_i3d.testing import repo_paths
 
 _ONLY = flags.DEFINE_list('only', None, 'Names of the mutations to run.')
 
@@ -162,7 +162,7 @@ def run(mutation: Mutation) -> Optional[str]:
   Returns:
     The first error line of the failing tests when caught, else None.
   """
-  path = os.path.join(_ROOT, mutation.path)
+  path = os.path.join(repo_paths.ROOT, mutation.path)
   with open(path) as f:
     original = f.read()
   try:
@@ -171,7 +171,7 @@ def run(mutation: Mutation) -> Optional[str]:
     result = subprocess.run(
         [sys.executable, '-m', 'pytest', '-q', '-x', '--numprocesses=0',
          *mutation.tests],
-        cwd=_ROOT, capture_output=True, text=True, check=False)
+        cwd=repo_paths.ROOT, capture_output=True, text=True, check=False)
   finally:
     with open(path, 'w') as f:
       f.write(original)
@@ -190,7 +190,7 @@ def main(argv: Sequence[str]) -> None:
     sys.exit(f'error: unknown mutations {sorted(unknown)}; see MUTATIONS')
   dirty = subprocess.run(
       ['git', 'status', '--porcelain', '--',
-       *sorted({m.path for m in chosen})], cwd=_ROOT, capture_output=True,
+       *sorted({m.path for m in chosen})], cwd=repo_paths.ROOT, capture_output=True,
       text=True, check=True).stdout
   if dirty:
     sys.exit('error: commit or stash the changes to the mutated files first:'

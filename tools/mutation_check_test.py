@@ -5,16 +5,15 @@ import re
 
 from absl.testing import absltest
 
+from kinetics_i3d.testing import repo_paths
 from tools import mutation_check
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class MutationsTest(absltest.TestCase):
 
   def test_every_mutation_applies_once(self):
     for mutation in mutation_check.MUTATIONS:
-      with open(os.path.join(_ROOT, mutation.path)) as f:
+      with open(os.path.join(repo_paths.ROOT, mutation.path)) as f:
         text = f.read()
       self.assertNotEqual(mutation_check.apply(mutation, text), text)
 
@@ -22,7 +21,7 @@ class MutationsTest(absltest.TestCase):
     for mutation in mutation_check.MUTATIONS:
       for selector in mutation.tests:
         path, *names = selector.split('::')
-        with open(os.path.join(_ROOT, path)) as f:
+        with open(os.path.join(repo_paths.ROOT, path)) as f:
           text = f.read()
         for name in names:
           self.assertRegex(text, rf'(class|def) {re.escape(name)}\b',
