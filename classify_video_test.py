@@ -46,8 +46,8 @@ class ClassifyVideoTest(absltest.TestCase):
                   '--end_sec=5.6', '--top_k=1', '--json',
                   f'--checkpoint_dir={only_rgb}')
     self.assertEqual(result.returncode, 0, result.stderr)
-    self.assertRegex(result.stderr, 'No flow checkpoint at .*flow_imagenet.*'
-                     'running without that stream')
+    self.assertRegex(result.stderr, 'Running without the flow stream: no '
+                     'checkpoint at .*flow_imagenet')
     output = json.loads(result.stdout)
     self.assertEqual(output['streams'], ['rgb'])
     self.assertEqual(output['frames'], 40)
@@ -58,7 +58,8 @@ class ClassifyVideoTest(absltest.TestCase):
                   f'--checkpoint_dir={self.create_tempdir().full_path}')
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
-                     '^error: no checkpoint in .*fetch_data.py')
+                     '^error: no checkpoint at .*rgb_imagenet.*i3d-fetch '
+                     '--source=original')
 
   def test_errors(self):
     result = _run('/nonexistent.mp4', '--eval_type=rgb')

@@ -189,7 +189,7 @@ class EvaluateSampleTest(absltest.TestCase):
     cases = [
         (['--eval_type=rgb', f'--checkpoint_dir={damaged_dir}'],
          re.escape(data) + r' is damaged or cut short .*: copy or download '
-         r'the checkpoint again; `python fetch_data.py'),
+         r'the checkpoint again; `i3d-fetch --source=original'),
         (['--eval_type=flow', f'--checkpoint_dir={self.dir}/none'],
          r'no checkpoint at .*flow_imagenet/model.ckpt.*--source=original'),
     ]

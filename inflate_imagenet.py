@@ -1,41 +1,10 @@
-"""Inflates a TF-Slim Inception-v1 ImageNet checkpoint into I3D filters.
+"""Inflates ImageNet Inception-v1 weights into an I3D checkpoint.
 
-  python inflate_imagenet.py --inception_v1_checkpoint=inception_v1.ckpt \
-      --output=data/checkpoints/rgb_inflated/model.ckpt [--stream=rgb|flow]
-
-The TF-Slim checkpoint (`inception_v1_2016_08_28.tar.gz` of the TF-Slim model
-zoo) is not downloadable here; with it, the output is the starting point of
-the paper's ImageNet-pretrained training: `train.py --init_checkpoint=...`
-(the logits layer is created for the new classes). See
-`kinetics_i3d/models/inflation.py`.
+The command lives in `kinetics_i3d/commands/inflate_imagenet.py` (installed as
+`i3d-inflate-imagenet`); `python inflate_imagenet.py --help` lists its flags.
 """
 
-from typing import Sequence
-
-from absl import app
-from absl import flags
-
-from kinetics_i3d import cli
-from kinetics_i3d.models import inflation
-
-_INCEPTION_V1 = flags.DEFINE_string('inception_v1_checkpoint', None,
-                                    'TF-Slim Inception-v1 checkpoint prefix.',
-                                    required=True)
-_OUTPUT = flags.DEFINE_string('output', None, 'I3D checkpoint prefix.',
-                              required=True)
-_STREAM = flags.DEFINE_enum('stream', 'rgb', ['rgb', 'flow'],
-                            'Stream to inflate for.')
-
-
-@cli.reports_input_errors
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
-  count = inflation.inflate_checkpoint(_INCEPTION_V1.value, _OUTPUT.value,
-                                       _STREAM.value)
-  print(f'Wrote {_OUTPUT.value}: {count} inflated {_STREAM.value} variables '
-        '(no logits).')
-
+from kinetics_i3d.commands import inflate_imagenet
 
 if __name__ == '__main__':
-  app.run(main)
+  inflate_imagenet.run()

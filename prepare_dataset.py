@@ -1,88 +1,10 @@
-r"""Prepares a video data set as sharded TFRecords, on Apache Beam.
+"""Prepares a video data set as sharded TFRecords, on Apache Beam.
 
-Kinetics (a CSV of the official layout, videos as trimmed clips or whole):
-
-  python prepare_dataset.py --manifest=kinetics400/train.csv \
-      --videos=VIDEOS --output_dir=OUT --label_map=data/label_map.txt
-
-A folder of class folders (UCF101, HMDB51), with optional split lists:
-
-  python prepare_dataset.py --videos=UCF101 --output_dir=OUT \
-      --split_lists=lists/trainlist01.txt,lists/testlist01.txt
-
-Writes OUT/<split>/<split>-<i>-of-<n>.tfrecord (SequenceExamples in
-MediaPipe's Kinetics layout: JPEG frames at 25 fps with the short side 256,
-JPEG-quantised TV-L1 flow), OUT/label_map.txt and OUT/failures.csv. Reruns
-skip finished shards. Runs on Beam's DirectRunner with one worker process
-per core unless Beam pipeline options say otherwise (e.g. --runner=
-DataflowRunner --project=... --region=... --temp_location=gs://...
---setup_file=./setup.py). Exits with status 1 when a clip failed.
+The command lives in `kinetics_i3d/commands/prepare_dataset.py` (installed as
+`i3d-prepare-dataset`); `python prepare_dataset.py --help` lists its flags.
 """
 
-import os
-import sys
-from typing import Sequence
-
-from absl import app
-from absl import flags
-
-from kinetics_i3d import cli
-from kinetics_i3d.datasets import label_maps
-from kinetics_i3d.pipelines import options
-from kinetics_i3d.pipelines import prepare
-from kinetics_i3d.video import optical_flow
-
-_CLIPS = options.define_manifest_flags()
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.',
-                                  required=True)
-_STREAMS = flags.DEFINE_list('streams', ['rgb', 'flow'], 'rgb, flow or both.')
-_LABEL_MAP = flags.DEFINE_string(
-    'label_map', None, 'Class names in index order (data/label_map.txt for '
-    'Kinetics-400); default: the sorted labels of the manifest.')
-_JPEG_QUALITY = flags.DEFINE_integer(
-    'jpeg_quality', 96, 'JPEG quality of the RGB frames (the README has the '
-    'measurements behind the default).')
-_FLOW_JPEG_QUALITY = flags.DEFINE_integer(
-    'flow_jpeg_quality', 90, 'JPEG quality of the quantised flow images.')
-_CLIPS_PER_SHARD = flags.DEFINE_integer('clips_per_shard', 16,
-                                        'Clips per TFRecord file, about.')
-_FLOW_BACKEND = optical_flow.define_backend_flag()
-
-
-def run(argv: Sequence[str]) -> int:
-  """Builds and runs the pipeline; returns the exit status."""
-  streams = tuple(s for s in ('rgb', 'flow') if s in _STREAMS.value)
-  if not streams or set(_STREAMS.value) - {'rgb', 'flow'}:
-    raise app.UsageError('--streams takes rgb, flow or rgb,flow')
-  if not (1 <= _JPEG_QUALITY.value <= 100 and
-          1 <= _FLOW_JPEG_QUALITY.value <= 100):
-    raise app.UsageError('--jpeg_quality and --flow_jpeg_quality take 1 to 100')
-  if _CLIPS_PER_SHARD.value < 1:
-    raise app.UsageError('--clips_per_shard must be positive')
-  settings = prepare.Settings(_OUTPUT_DIR.value, streams, _JPEG_QUALITY.value,
-                              _FLOW_JPEG_QUALITY.value, _FLOW_BACKEND.value,
-                              _CLIPS_PER_SHARD.value)
-  label_map = (label_maps.read_names(_LABEL_MAP.value)
-               if _LABEL_MAP.value else None)
-  if not _CLIPS.videos.value:
-    raise app.UsageError('give --videos')
-  clips = _CLIPS.clips()
-  work = prepare.plan(clips, settings, label_map)
-  print(f'{len(clips)} clips: {len(work.skipped)} in finished shards, '
-        f'{len(work.pending)} to make.', flush=True)
-  written, failed = prepare.execute(work, settings,
-                                    options.beam_options(argv[1:]))
-  print(f'{written} clips written, {len(work.skipped)} skipped (finished '
-        f'shards), {failed} failed' +
-        (f': see {os.path.join(settings.output_dir, prepare.FAILURES_FILE)}'
-         if failed else '') + '.')
-  return 1 if failed else 0
-
-
-@cli.reports_input_errors
-def main(argv: Sequence[str]) -> None:
-  sys.exit(run(argv))
-
+from kinetics_i3d.commands import prepare_dataset
 
 if __name__ == '__main__':
-  app.run(main, flags_parser=options.parse_known_flags)
+  prepare_dataset.run()

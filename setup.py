@@ -1,38 +1,21 @@
-"""Installs the I3D model, its scripts and the kinetics_i3d package."""
+"""Builds the package as pyproject.toml describes it, without the tests.
+
+Everything is declared in pyproject.toml; this file only keeps the `*_test.py`
+modules that sit beside the code out of the wheel.
+"""
 
 import setuptools
+from setuptools.command import build_py
 
-setuptools.setup(
-    name='kinetics-i3d-tf2',
-    version='0.1.0',
-    description=('Inflated 3D ConvNet (I3D) for action recognition, on '
-                 'TensorFlow 2 and Sonnet 2, compatible with the original '
-                 'Kinetics checkpoints.'),
-    license='Apache 2.0',
-    python_requires='>=3.10',
-    py_modules=[
-        'i3d', 'evaluate_sample', 'fetch_data', 'preprocess_video',
-        'classify_video', 'extract_features', 'export_saved_model', 'train',
-        'prepare_dataset', 'dataset_features',
-        'evaluate', 'inflate_imagenet', 'fvd'
-    ],
-    packages=setuptools.find_packages(include=['kinetics_i3d', 'kinetics_i3d.*']),
-    install_requires=[
-        'absl-py==2.3.1',
-        'apache-beam==2.77.0',
-        'av==16.1.0',
-        'dm-sonnet==2.0.2',
-        'google-crc32c==1.9.0',  # Fast TFRecord checksums in Beam.
-        'matplotlib==3.11.2',
-        'numpy==2.4.6',
-        'opencv-contrib-python-headless==4.13.0.92',
-        'tensorboard==2.20.0',
-        'tqdm==4.67.1',
-    ],
-    # TensorFlow's build is the installer's choice: `pip install .[cpu]` (no
-    # CUDA probing) or `pip install .[gpu]` (CUDA and its NVIDIA libraries).
-    extras_require={
-        'cpu': ['tensorflow-cpu==2.21.0'],
-        'gpu': ['tensorflow[and-cuda]==2.21.0'],
-    },
-)
+
+class BuildWithoutTests(build_py.build_py):
+  """Leaves the `*_test.py` modules out of the built package."""
+
+  def find_package_modules(self, package, package_dir):
+    return [(pkg, module, path)
+            for pkg, module, path in super().find_package_modules(
+                package, package_dir)
+            if not module.endswith('_test')]
+
+
+setuptools.setup(cmdclass={'build_py': BuildWithoutTests})

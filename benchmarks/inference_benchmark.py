@@ -40,8 +40,8 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import gifs

@@ -26,8 +26,8 @@ from absl import app
 from absl import flags
 import numpy as np
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
 from kinetics_i3d.testing import machine

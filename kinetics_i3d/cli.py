@@ -1,14 +1,17 @@
-"""Running absl scripts that report user errors as one line."""
+"""Running the commands: flags defined at run time, user errors as one line."""
 
 import functools
 import sys
-from typing import Callable, Sequence
+from typing import Callable, List, Optional, Sequence
+
+from absl import app
 
 from kinetics_i3d import errors
 
+Main = Callable[[Sequence[str]], None]
 
-def reports_input_errors(
-    main: Callable[[Sequence[str]], None]) -> Callable[[Sequence[str]], None]:
+
+def reports_input_errors(main: Main) -> Main:
   """Wraps an absl `main` so that an `InputError` exits with one line.
 
   Args:
@@ -28,3 +31,29 @@ def reports_input_errors(
       sys.exit(1)
 
   return wrapped
+
+
+def run(main: Main,
+        define_flags: Callable[[], None],
+        usage: str,
+        flags_parser: Optional[Callable[[List[str]], List[str]]] = None
+       ) -> None:
+  """Defines a command's flags, then runs its `main` under absl.
+
+  Commands define their flags here rather than at import, so that any of
+  them can be imported beside any other (and beside research code).
+
+  Args:
+    main: the command's main function.
+    define_flags: defines its flags on `absl.flags.FLAGS`.
+    usage: what `--help` prints above the flags (the command module's
+      docstring; absl reads it from `__main__`, which for a console script
+      is a generated file without one).
+    flags_parser: parses the command line (absl's own when None).
+  """
+  sys.modules['__main__'].__doc__ = usage
+  define_flags()
+  if flags_parser is None:
+    app.run(main)
+  else:
+    app.run(main, flags_parser=flags_parser)

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
+from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
@@ -115,19 +116,46 @@ def chunk_features(predictor: inference.Predictor,
                   window, stride)
 
 
+def checkpoint_path(stream: str,
+                    checkpoint_dir: Optional[str] = None,
+                    imagenet_pretrained: bool = True) -> str:
+  """The prefix of a stream's released checkpoint.
+
+  Args:
+    stream: 'rgb' or 'flow'.
+    checkpoint_dir: a folder of the released checkpoint folders; the user
+      cache (filled on first use) when None.
+    imagenet_pretrained: the *_imagenet checkpoint, else *_scratch.
+
+  Raises:
+    InputError: not cached and it cannot be fetched (`checkpoint_dir` None).
+  """
+  if checkpoint_dir:
+    return streams_lib.checkpoint_path(checkpoint_dir, stream,
+                                       imagenet_pretrained)
+  return cache.checkpoint(
+      streams_lib.checkpoint_name(stream, imagenet_pretrained))
+
+
 def load_predictor(streams: Sequence[str],
-                   checkpoint_dir: str = 'data/checkpoints',
+                   checkpoint_dir: Optional[str] = None,
                    imagenet_pretrained: bool = True,
                    precision: str = 'float32') -> inference.Predictor:
   """A predictor for `streams` from the released checkpoints.
+
+  Args:
+    streams: 'rgb', 'flow' or both.
+    checkpoint_dir: a folder of the released checkpoint folders; the user
+      cache (filled on first use) when None.
+    imagenet_pretrained: the *_imagenet checkpoints, else *_scratch.
+    precision: 'float32' or 'bfloat16' (where the device has it).
 
   Raises:
     MissingFileError, CheckpointError: a checkpoint is missing or wrong.
   """
   models = {
       stream: streams_lib.load_model(
-          stream, streams_lib.checkpoint_path(checkpoint_dir, stream,
-                                              imagenet_pretrained))
+          stream, checkpoint_path(stream, checkpoint_dir, imagenet_pretrained))
       for stream in streams
   }
   return inference.Predictor(models, precision)
@@ -140,7 +168,7 @@ def video_features(path: str,
                    start_sec: Optional[float] = None,
                    end_sec: Optional[float] = None,
                    predictor: Optional[inference.Predictor] = None,
-                   checkpoint_dir: str = 'data/checkpoints',
+                   checkpoint_dir: Optional[str] = None,
                    precision: str = 'float32',
                    flow_workers: int = 1,
                    flow_backend: str = 'opencv',
@@ -158,7 +186,7 @@ def video_features(path: str,
     start_sec: where to start in the video.
     end_sec: where to stop.
     predictor: reuse one across calls; built from `checkpoint_dir` if None.
-    checkpoint_dir: the released checkpoints.
+    checkpoint_dir: the released checkpoints (the user cache when None).
     precision: 'float32' or 'bfloat16'.
     flow_workers: processes computing optical flow (OpenCV).
     flow_backend: one of `optical_flow.BACKENDS`.

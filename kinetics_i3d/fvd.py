@@ -1,4 +1,4 @@
-"""Fréchet Video Distance and Kernel Video Distance, as the reference computes them.
+"""Fréchet Video Distance and Kernel Video Distance, as the reference has them.
 
 FVD (Unterthiner et al., "Towards Accurate Generative Models of Video", 2018)
 embeds each video with the Kinetics-400 I3D RGB network, as the reference
@@ -24,9 +24,12 @@ from typing import Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
 
+# The released checkpoint that holds TF-Hub's i3d-kinetics-400 weights.
+CHECKPOINT = 'rgb_imagenet'
 RESOLUTION = (224, 224)
 NUM_CLASSES = 400
 # TF-GAN's defaults.
@@ -56,22 +59,26 @@ def preprocess(videos: tf.Tensor) -> tf.Tensor:
 class Embedder(tf.Module):
   """The Kinetics-400 RGB I3D logits of videos, on the fast inference path."""
 
-  def __init__(self, checkpoint: str = 'data/checkpoints/rgb_imagenet/'
-               'model.ckpt', precision: str = 'float32'):
+  def __init__(self, checkpoint: Optional[str] = None,
+               precision: str = 'float32'):
     """Restores the RGB network.
 
     Args:
       checkpoint: the Kinetics-400 RGB checkpoint (the registry's, converted
-        from TF-Hub's i3d-kinetics-400, is the reference's model).
-      precision: 'float32' or 'bfloat16'.
+        from TF-Hub's i3d-kinetics-400, is the reference's model); when None,
+        rgb_imagenet from the user cache, fetched on first use.
+      precision: 'float32' or 'bfloat16' (bfloat16 only where the device
+        has bfloat16 arithmetic; `self.precision` is the one used).
 
     Raises:
       MissingFileError, CheckpointError: the checkpoint cannot be used.
     """
     super().__init__(name='fvd_embedder')
-    self.precision = precision
     self._predictor = inference.Predictor(
-        {'rgb': streams.load_model('rgb', checkpoint, NUM_CLASSES)}, precision)
+        {'rgb': streams.load_model('rgb', checkpoint or
+                                   cache.checkpoint(CHECKPOINT), NUM_CLASSES)},
+        precision)
+    self.precision = self._predictor.precision
 
   def __call__(self, videos: tf.Tensor) -> tf.Tensor:
     """[N, T, H, W, 3] uint8 videos to [N, 400] float32 logits.
@@ -93,8 +100,8 @@ def embed(videos: tf.Tensor, embedder: Optional[Embedder] = None) -> tf.Tensor:
 
   Args:
     videos: the videos, frames as stored.
-    embedder: the network; the float32 one of `data/checkpoints` if None
-      (built once).
+    embedder: the network; the float32 one of the user cache if None (built
+      once).
 
   Returns:
     float32 [N, 400] logits.

@@ -14,10 +14,10 @@ import av
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import features
 from kinetics_i3d import timeline
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import synthetic_videos

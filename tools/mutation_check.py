@@ -37,26 +37,27 @@ class Mutation:
   tests: Sequence[str]
 
 
+_MODEL = 'kinetics_i3d/models/i3d.py'
 _TRAINER = 'kinetics_i3d/training/trainer.py'
 _TRAINER_TESTS = ('kinetics_i3d/training/trainer_test.py',)
 _FORWARD_TEST = (
     'i3d_test.py::NumericsTest::test_logits_match_plain_tf_nn_computation',)
 
 MUTATIONS = (
-    Mutation('bgr', 'the model reads its input in BGR order', 'i3d.py',
+    Mutation('bgr', 'the model reads its input in BGR order', _MODEL,
              'net = inputs\n    for endpoint',
              'net = inputs[..., ::-1]\n    for endpoint',
              _FORWARD_TEST),
     Mutation('time_reversed', 'the model reads its input reversed in time',
-             'i3d.py', 'net = inputs\n    for endpoint',
+             _MODEL, 'net = inputs\n    for endpoint',
              'net = inputs[:, ::-1]\n    for endpoint',
              _FORWARD_TEST),
     Mutation('batch_norm_eps', 'batch norm with eps 1e-5 instead of 1e-3',
-             'i3d.py', 'eps: float = 1e-3,', 'eps: float = 1e-5,',
+             _MODEL, 'eps: float = 1e-3,', 'eps: float = 1e-5,',
              _FORWARD_TEST),
     Mutation('no_time_average',
              'the logits of the first time step instead of their average',
-             'i3d.py', 'net = tf.reduce_mean(net, axis=1)', 'net = net[:, 0]',
+             _MODEL, 'net = tf.reduce_mean(net, axis=1)', 'net = net[:, 0]',
              _FORWARD_TEST),
     Mutation('fold_without_mean', 'folding ignores the moving mean',
              'kinetics_i3d/models/inference.py',
@@ -72,7 +73,7 @@ MUTATIONS = (
              ('kinetics_i3d/models/inference_test.py::RealWeightsTest',)),
     Mutation('flow_sample_unread',
              'evaluate_sample.py feeds zeros instead of the flow sample',
-             'evaluate_sample.py',
+             'kinetics_i3d/commands/evaluate_sample.py',
              'streams.STREAMS[stream].num_channels)',
              'streams.STREAMS[stream].num_channels) * (stream != "flow")',
              ('evaluate_sample_test.py::EvaluateSampleTest::test_flow_alone',)),
@@ -136,8 +137,9 @@ MUTATIONS = (
              '[:-self.config.keep_checkpoints]', '[:0]', _TRAINER_TESTS),
     Mutation('joint_needs_both',
              'joint classification refuses a missing stream',
-             'classify_video.py', '  if not available:\n',
-             '  if len(available) < 2:\n',
+             'kinetics_i3d/commands/classify_video.py',
+             '  if not found or FLAGS.eval_type',
+             '  if len(found) < 2 or FLAGS.eval_type',
              ('classify_video_test.py::ClassifyVideoTest::'
               'test_joint_runs_the_streams_it_has',)),
 )
@@ -190,8 +192,8 @@ def main(argv: Sequence[str]) -> None:
     sys.exit(f'error: unknown mutations {sorted(unknown)}; see MUTATIONS')
   dirty = subprocess.run(
       ['git', 'status', '--porcelain', '--',
-       *sorted({m.path for m in chosen})], cwd=repo_paths.ROOT, capture_output=True,
-      text=True, check=True).stdout
+       *sorted({m.path for m in chosen})], cwd=repo_paths.ROOT,
+      capture_output=True, text=True, check=True).stdout
   if dirty:
     sys.exit('error: commit or stash the changes to the mutated files first:'
              f' {dirty.split()}')

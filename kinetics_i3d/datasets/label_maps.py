@@ -1,11 +1,14 @@
 """Kinetics class names, in the order of the checkpoints' logits."""
 
 import ast
+import importlib.resources
 from typing import List
 import zipfile
 
 from kinetics_i3d import errors
 
+# The Kinetics-400 label map inside the package.
+KINETICS400_RESOURCE = 'resources/label_map.txt'
 TORCHVISION_META = 'torchvision/models/_meta.py'
 TORCHVISION_CATEGORIES = '_KINETICS400_CATEGORIES'
 
@@ -21,8 +24,19 @@ def read_names(path: str) -> List[str]:
       return [line.strip() for line in f if line.strip()]
   except FileNotFoundError:
     raise errors.MissingFileError(
-        f'no label map at {path}: `python fetch_data.py --source=original` '
-        'downloads both label maps') from None
+        f'no label map at {path}: `i3d-fetch --source=original` downloads '
+        'the release\'s label maps (needs internet)') from None
+
+
+def kinetics400() -> List[str]:
+  """The 400 Kinetics-400 classes, in the order of the checkpoints' logits.
+
+  The package's copy of the release's `label_map.txt` (the list torchvision
+  ships, identical to the release's; see `kinetics400_from_torchvision_wheel`).
+  """
+  text = importlib.resources.files('kinetics_i3d').joinpath(
+      KINETICS400_RESOURCE).read_text(encoding='utf-8')
+  return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def read_label_map(path: str, num_classes: int) -> List[str]:

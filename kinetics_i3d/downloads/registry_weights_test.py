@@ -9,12 +9,12 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.downloads import registry_weights
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.testing import release_indexes
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import gifs

@@ -24,8 +24,8 @@ import numpy as np
 import sonnet as snt
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
+from kinetics_i3d.models import i3d
 
 # Suffixes of optimizer slots and bookkeeping variables stored beside the
 # model's variables; they are not part of the model.
@@ -219,6 +219,10 @@ def restore(model: snt.Module,
       loaded nor required), e.g. 'inception_i3d/Logits/' to fine-tune with
       another class count.
 
+  A model built up to an endpoint before the logits (`final_endpoint=
+  'Mixed_5c'`, say) loads the checkpoint's layers up to that endpoint, all of
+  them, and leaves the rest of the checkpoint unread.
+
   Returns:
     The layout the checkpoint used.
 
@@ -260,7 +264,12 @@ def restore(model: snt.Module,
   expected = {layout.key(name) for name in variables}
   in_scope = (lambda k: True) if layout.strip_module_name else (
       lambda k: k.startswith(layout.prefix + model.name + '/'))
-  excluded_keys = tuple(layout.key(prefix) for prefix in exclude)
+  # A model built up to an earlier endpoint takes the layers it has.
+  not_built = [f'{model.name}/{endpoint}/'
+               for endpoint in i3d.VALID_ENDPOINTS
+               if endpoint not in getattr(model, 'layers', i3d.VALID_ENDPOINTS)]
+  excluded_keys = tuple(layout.key(prefix)
+                        for prefix in tuple(exclude) + tuple(not_built))
   unexpected = sorted(k for k in shapes if in_scope(k) and _is_model_key(k) and
                       k not in expected and not k.startswith(excluded_keys))
   if missing or unexpected or mismatched:

@@ -6,9 +6,9 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.testing import release_indexes
 
 _BN_VECTORS = ('beta', 'moving_mean', 'moving_variance')

@@ -23,7 +23,8 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional,
 import numpy as np
 import tensorflow as tf
 
-import i3d
+from kinetics_i3d.models import i3d
+from kinetics_i3d.models import precision as precision_lib
 
 PRECISIONS = {'float32': tf.float32, 'bfloat16': tf.bfloat16}
 
@@ -150,22 +151,31 @@ class Predictor(tf.Module):
   """
 
   def __init__(self, models: Mapping[str, i3d.InceptionI3d],
-               precision: str = 'float32', concurrent_streams: bool = True):
+               precision: str = 'float32', concurrent_streams: bool = True,
+               follow_hardware: bool = True):
     """Folds the models.
 
     Args:
       models: restored models by stream name ('rgb', 'flow').
-      precision: 'float32' or 'bfloat16'.
+      precision: 'float32' or 'bfloat16'. bfloat16 runs only where the
+        device does bfloat16 arithmetic (`precision.choose`); elsewhere
+        float32 runs, with a warning line saying why. `self.precision` is
+        the precision used.
       concurrent_streams: let TensorFlow run the streams at the same time
         (about 7% faster for joint on two cores), or one after the other, so
         that peak memory is one stream's rather than the sum (for long
         windows).
+      follow_hardware: False builds the precision asked for whatever this
+        machine does (a SavedModel exported for another machine).
     """
     super().__init__(name='predictor')
     self.streams = tuple(models)
-    self.precision = precision
+    self.precision = (precision_lib.choose(precision) if follow_hardware
+                      else precision)
     self.concurrent_streams = concurrent_streams
-    self.networks = {s: FoldedI3D(m, precision) for s, m in models.items()}
+    self.networks = {
+        s: FoldedI3D(m, self.precision) for s, m in models.items()
+    }
     spec = {
         s: tf.TensorSpec([None, None, None, None, n.num_channels], tf.float32)
         for s, n in self.networks.items()

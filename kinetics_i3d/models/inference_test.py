@@ -4,8 +4,8 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths

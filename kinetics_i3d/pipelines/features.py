@@ -46,14 +46,15 @@ class Settings:
 
   Attributes:
     streams: ('rgb',), ('flow',) or both.
-    checkpoint_dir: the released checkpoints (a path every worker sees).
+    checkpoint_dir: the released checkpoints (a path every worker sees), or
+      None for each worker's user cache.
     window: frames per window.
     stride: frames between window starts.
     precision: 'float32' or 'bfloat16'.
     flow_backend: one of `optical_flow.BACKENDS` (manifest input).
   """
   streams: Tuple[str, ...] = ('rgb',)
-  checkpoint_dir: str = 'data/checkpoints'
+  checkpoint_dir: Optional[str] = None
   window: int = 64
   stride: int = 64
   precision: str = 'float32'
@@ -61,9 +62,9 @@ class Settings:
 
 
 def check_checkpoints(settings: Settings) -> None:
-  """Raises MissingFileError or CheckpointError for an unusable checkpoint."""
+  """Raises InputError for an unusable checkpoint; fills the cache if used."""
   for stream in settings.streams:
-    path = streams_lib.checkpoint_path(settings.checkpoint_dir, stream, True)
+    path = features_lib.checkpoint_path(stream, settings.checkpoint_dir)
     try:
       checkpoints.open_checkpoint(path)
     except errors.MissingFileError as error:

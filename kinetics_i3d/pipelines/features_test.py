@@ -71,7 +71,7 @@ class FeaturesPipelineTest(absltest.TestCase):
   def test_missing_checkpoint_is_found_before_the_run(self):
     settings = features.Settings(('rgb',), self.create_tempdir().full_path)
     with self.assertRaisesRegex(errors.MissingFileError,
-                                'no checkpoint at .*fetch_data.py'):
+                                'no checkpoint at .*i3d-fetch'):
       features.check_checkpoints(settings)
 
 

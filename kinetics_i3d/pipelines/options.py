@@ -1,6 +1,5 @@
 """Command lines of the Beam scripts: our flags, then Beam's options."""
 
-import dataclasses
 import logging
 import os
 from typing import List, Sequence
@@ -11,30 +10,21 @@ from apache_beam.options import pipeline_options
 from kinetics_i3d.datasets import manifests
 
 
-@dataclasses.dataclass(frozen=True)
-class ManifestFlags:
-  """The flags that say which clips make the data set."""
-  manifest: flags.FlagHolder
-  videos: flags.FlagHolder
-  split_lists: flags.FlagHolder
-
-  def clips(self) -> List[manifests.ClipSpec]:
-    """The clips they name."""
-    return manifests.load(self.manifest.value, self.videos.value,
-                          self.split_lists.value)
-
-
-def define_manifest_flags() -> ManifestFlags:
+def define_manifest_flags() -> None:
   """Defines --manifest, --videos and --split_lists."""
-  return ManifestFlags(
-      flags.DEFINE_string(
-          'manifest', None, 'A Kinetics CSV; without it, --videos holds '
-          'class folders.'),
-      flags.DEFINE_string('videos', None, 'Folder of the videos.'),
-      flags.DEFINE_list(
-          'split_lists', [], 'Class folders: UCF101-style split lists '
-          '(trainlist01.txt, testlist01.txt); without them every video is '
-          'train.'))
+  flags.DEFINE_string(
+      'manifest', None, 'A Kinetics CSV; without it, --videos holds class '
+      'folders.')
+  flags.DEFINE_string('videos', None, 'Folder of the videos.')
+  flags.DEFINE_list(
+      'split_lists', [], 'Class folders: UCF101-style split lists '
+      '(trainlist01.txt, testlist01.txt); without them every video is train.')
+
+
+def manifest_clips() -> List[manifests.ClipSpec]:
+  """The clips that --manifest, --videos and --split_lists name."""
+  return manifests.load(flags.FLAGS.manifest, flags.FLAGS.videos,
+                        flags.FLAGS.split_lists)
 
 
 def parse_known_flags(argv: Sequence[str]) -> List[str]:

@@ -12,8 +12,8 @@ hands the next unit-variance activations, as a trained model does.
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 
 # One calibration clip of 16 frames at 224x224 (two time steps at Mixed_5c),
 # the size most tests feed; enough positions for every channel's statistics.

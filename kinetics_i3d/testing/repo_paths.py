@@ -8,7 +8,7 @@ from kinetics_i3d import errors
 ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA_DIR = os.path.join(ROOT, 'data')
-LABEL_MAP = os.path.join(DATA_DIR, 'label_map.txt')
+LABEL_MAP = os.path.join(ROOT, 'kinetics_i3d', 'resources', 'label_map.txt')
 # Material from the original release, kept beside the repository (never in it).
 ORIGINAL_RELEASE_DIR = os.path.join(ROOT, '..', 'shared', 'reference',
                                     'original-release')

@@ -29,10 +29,10 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.models import streams
 
 _CHECKPOINT = re.compile(r'model\.ckpt-(\d+)\.index$')

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
 from kinetics_i3d.training import trainer
 
 _RATE = 0.05

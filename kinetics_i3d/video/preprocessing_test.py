@@ -9,8 +9,8 @@ import av
 import numpy as np
 import tensorflow as tf
 
-import i3d
 from kinetics_i3d import errors
+from kinetics_i3d.models import i3d
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import synthetic_videos
 from kinetics_i3d.video import gifs

@@ -1,0 +1,114 @@
+r"""Extracts I3D features of every clip of a data set, on Apache Beam.
+
+From prepared shards (`prepare_dataset.py`):
+
+  python dataset_features.py --shards=OUT/train --output=FEATURES/train \
+      [--eval_type=rgb|flow|joint] [--window=64] [--stride=64]
+
+or from a manifest, decoding the videos (the flags of `prepare_dataset.py`):
+
+  python dataset_features.py --manifest=kinetics400/val.csv --videos=VIDEOS \
+      --output=FEATURES/val --label_map=kinetics400
+
+Writes FEATURES/train-<i>-of-<n>.tfrecord: one `tf.train.Example` per clip
+(see `kinetics_i3d/pipelines/features.py` for its keys). Each worker loads
+the checkpoints of --checkpoint_dir once. Runs on Beam's DirectRunner with a
+worker process per core unless Beam pipeline options say otherwise. Exits
+with status 1 when a clip failed.
+"""
+
+import sys
+from typing import Sequence
+
+from absl import app
+from absl import flags
+import apache_beam as beam
+
+from kinetics_i3d import cli
+from kinetics_i3d.commands import common_flags
+from kinetics_i3d.commands import locations
+from kinetics_i3d.datasets import manifests
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.models import streams as streams_lib
+from kinetics_i3d.pipelines import features
+from kinetics_i3d.pipelines import options
+from kinetics_i3d.video import optical_flow
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+  """Defines the command's flags (when it runs, never at import)."""
+  flags.DEFINE_string(
+      'shards', None, 'TFRecords from prepare_dataset.py (a folder or a glob); '
+      'else --manifest/--videos.')
+  options.define_manifest_flags()
+  flags.DEFINE_string('output', None, 'Output prefix of the shards.',
+                      required=True)
+  flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
+                    'Streams: joint concatenates RGB and Flow.')
+  flags.DEFINE_integer('window', 64, 'Frames per window.')
+  flags.DEFINE_integer('stride', 64, 'Frames between windows.')
+  flags.DEFINE_string(
+      'checkpoint_dir', None,
+      'The released checkpoints, a path every worker can read (default: '
+      'data/checkpoints where it holds them, else the user cache).')
+  common_flags.define_precision_flag()
+  flags.DEFINE_string(
+      'label_map', None, 'Manifest input: a file of class names in index '
+      'order, or kinetics400; default: the sorted labels of the manifest.')
+  optical_flow.define_backend_flag()
+
+
+def _run_pipeline(argv: Sequence[str]) -> int:
+  """Builds and runs the pipeline; returns the exit status."""
+  if bool(FLAGS.shards) == bool(FLAGS.videos):
+    raise app.UsageError('give --shards, or --videos (and --manifest)')
+  if FLAGS.window < 1 or FLAGS.stride < 1:
+    raise app.UsageError('--window and --stride must be positive')
+  streams = ('rgb', 'flow') if FLAGS.eval_type == 'joint' else (
+      FLAGS.eval_type,)
+  directory = locations.checkpoint_dir(
+      [streams_lib.checkpoint_name(s, True) for s in streams],
+      FLAGS.checkpoint_dir)
+  settings = features.Settings(streams, directory, FLAGS.window,
+                               FLAGS.stride, FLAGS.precision,
+                               FLAGS.flow_backend)
+  # Fails here, with one line, rather than in every worker.
+  features.check_checkpoints(settings)
+  pipeline = beam.Pipeline(options=options.beam_options(argv[1:]))
+  if FLAGS.shards:
+    pattern = training_data.tfrecord_pattern(FLAGS.shards)
+    clips = pipeline | 'ReadShards' >> beam.io.ReadFromTFRecord(pattern)
+    label_indices = None
+  else:
+    specs = options.manifest_clips()
+    label_map = locations.data_set_classes(FLAGS.label_map)
+    names = manifests.label_names(specs, label_map)
+    label_indices = {n: i for i, n in enumerate(names)}
+    clips = pipeline | 'Clips' >> beam.Create(specs)
+  _ = (clips
+       | 'ExtractFeatures' >> features.ExtractFeatures(settings, label_indices)
+       | 'Write' >> beam.io.WriteToTFRecord(FLAGS.output,
+                                            file_name_suffix='.tfrecord'))
+  result = pipeline.run()
+  result.wait_until_finish()
+  done, failed = features.counts(result)
+  print(f'Features of {done} clips written to {FLAGS.output}-*.tfrecord; '
+        f'{failed} failed' + (' (see the log above)' if failed else '') + '.')
+  return 1 if failed else 0
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  sys.exit(_run_pipeline(argv))
+
+
+def run() -> None:
+  """Runs the command (its console script's entry point)."""
+  cli.run(main, define_flags, __doc__,
+          flags_parser=options.parse_known_flags)
+
+
+if __name__ == '__main__':
+  run()

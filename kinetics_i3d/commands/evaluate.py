@@ -1,0 +1,102 @@
+"""Top-1 and top-5 accuracy of trained I3D streams, per stream and fused.
+
+  python evaluate.py --stream=rgb --checkpoint=DIR_OR_PREFIX --data=DATA
+  python evaluate.py --stream=joint --rgb_checkpoint=A --flow_checkpoint=B \
+      --data=DATA
+
+--model_dir is a synonym of --checkpoint (the newest checkpoint of a
+training folder is used). DATA as for train.py; each clip is evaluated whole
+with the centre crop, its logits averaged over time; `joint` sums the two
+streams' logits. --logits_out saves every clip's logits per stream, with the
+labels, to an .npz (for other fusions, confusion matrices and the like).
+"""
+
+import json
+from typing import Sequence
+
+from absl import app
+from absl import flags
+
+from kinetics_i3d import cli
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
+from kinetics_i3d.training import evaluation
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+  """Defines the command's flags (when it runs, never at import)."""
+  flags.DEFINE_enum('stream', 'rgb', ['rgb', 'flow', 'joint'],
+                    'Stream(s) to evaluate.')
+  flags.DEFINE_string('checkpoint', None,
+                      'Checkpoint prefix or training folder.')
+  flags.DEFINE_string('model_dir', None, 'Training folder.')
+  flags.DEFINE_string('rgb_checkpoint', None,
+                      'RGB checkpoint (joint).')
+  flags.DEFINE_string('flow_checkpoint', None,
+                      'Flow checkpoint (joint).')
+  flags.DEFINE_string('data', None, 'Class folders, CSV or TFRecords.',
+                      required=True)
+  flags.DEFINE_string('label_map', None, 'Class names.')
+  flags.DEFINE_integer('num_classes', None, 'Classes.')
+  flags.DEFINE_enum('precision', 'float32',
+                    list(inference.PRECISIONS), 'Arithmetic.')
+  flags.DEFINE_boolean('json', False, 'Print JSON.')
+  flags.DEFINE_string(
+      'logits_out', None, 'Also write every clip\'s logits per stream and the '
+      'labels to this new .npz file.')
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  if FLAGS.stream == 'joint':
+    stream_names = ('rgb', 'flow')
+    given = {'rgb': FLAGS.rgb_checkpoint, 'flow': FLAGS.flow_checkpoint}
+  else:
+    stream_names = (FLAGS.stream,)
+    given = {FLAGS.stream: FLAGS.checkpoint or FLAGS.model_dir or
+             (FLAGS.rgb_checkpoint if FLAGS.stream == 'rgb' else
+              FLAGS.flow_checkpoint)}
+  missing = [s for s in stream_names if not given[s]]
+  if missing:
+    raise app.UsageError(f'give a checkpoint for {", ".join(missing)}')
+  if FLAGS.logits_out:
+    evaluation.check_logits_path(FLAGS.logits_out)
+  clips = {
+      s: training_data.load(FLAGS.data, s, FLAGS.label_map,
+                            FLAGS.num_classes) for s in stream_names
+  }
+  if len(stream_names) == 2:
+    evaluation.check_paired(clips['rgb'], clips['flow'])
+  first = clips[stream_names[0]]
+  logits, labels = {}, None
+  for stream in stream_names:
+    model = streams.load_model(
+        stream, evaluation.resolve_checkpoint(given[stream]),
+        len(first.class_names))
+    predictor = inference.Predictor({stream: model}, FLAGS.precision)
+    logits[stream], labels = evaluation.stream_logits(
+        predictor, {stream: clips[stream]})
+  results = evaluation.report(logits, labels)
+  if FLAGS.logits_out:
+    evaluation.save_logits(FLAGS.logits_out, logits, labels,
+                           first.class_names)
+  if FLAGS.json:
+    print(json.dumps({'clips': len(labels), 'accuracy': results}, indent=2))
+    return
+  for name, values in results.items():
+    print(f'{name}: top-1 {values["top_1"]:.4f}, top-5 {values["top_5"]:.4f} '
+          f'({len(labels)} clips)')
+
+
+def run() -> None:
+  """Runs the command (its console script's entry point)."""
+  cli.run(main, define_flags, __doc__)
+
+
+if __name__ == '__main__':
+  run()

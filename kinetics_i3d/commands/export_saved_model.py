@@ -1,0 +1,76 @@
+"""Exports the released I3D streams as a TensorFlow SavedModel.
+
+  python export_saved_model.py --eval_type=rgb|flow|joint --output=DIR
+      [--imagenet_pretrained] [--checkpoint_dir] [--precision]
+
+Serving signatures `logits` (default), `probabilities` and `features`, each
+taking float32 clips of any batch size and length per stream (inputs `rgb`
+and/or `flow`); see `kinetics_i3d/models/export.py`.
+"""
+
+import os
+from typing import Sequence
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from kinetics_i3d import cli
+from kinetics_i3d import errors
+from kinetics_i3d.commands import common_flags
+from kinetics_i3d.commands import locations
+from kinetics_i3d.models import export
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import precision
+from kinetics_i3d.models import streams
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+  """Defines the command's flags (when it runs, never at import)."""
+  flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
+                    'Streams to export.')
+  flags.DEFINE_string('output', None, 'SavedModel folder.',
+                      required=True)
+  common_flags.define_checkpoint_flags()
+  flags.DEFINE_enum(
+      'precision', 'float32', list(precision.PRECISIONS),
+      'Arithmetic of the exported graph, as asked whatever this machine '
+      'does: a SavedModel runs where it is served.')
+  flags.DEFINE_boolean('overwrite', False,
+                       'Replace an existing output folder.')
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  stream_names = streams.EVAL_TYPES[FLAGS.eval_type]
+  if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
+    raise errors.ExistingOutputError(
+        f'{FLAGS.output} exists; pass --overwrite to replace it')
+  if FLAGS.precision == 'bfloat16':
+    supported, reason = precision.bfloat16_support()
+    if not supported:
+      logging.warning(
+          'The SavedModel computes in bfloat16, as asked, but %s: served on '
+          'this machine it would be slow and less exact. Serve it on a CPU '
+          'with AVX512_BF16 or AMX, or a GPU of compute capability 8.0+.',
+          reason)
+  predictor = inference.Predictor(
+      locations.load_models(stream_names, FLAGS.checkpoint_dir,
+                            FLAGS.imagenet_pretrained), FLAGS.precision,
+      follow_hardware=False)
+  export.export(predictor, FLAGS.output, overwrite=FLAGS.overwrite)
+  print(f'Wrote SavedModel {FLAGS.output} ({", ".join(stream_names)}, '
+        f'{FLAGS.precision}): signatures logits, probabilities, features.')
+
+
+def run() -> None:
+  """Runs the command (its console script's entry point)."""
+  cli.run(main, define_flags, __doc__)
+
+
+if __name__ == '__main__':
+  run()

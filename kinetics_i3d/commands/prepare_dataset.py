@@ -1,0 +1,99 @@
+r"""Prepares a video data set as sharded TFRecords, on Apache Beam.
+
+Kinetics (a CSV of the official layout, videos as trimmed clips or whole):
+
+  python prepare_dataset.py --manifest=kinetics400/train.csv \
+      --videos=VIDEOS --output_dir=OUT --label_map=kinetics400
+
+A folder of class folders (UCF101, HMDB51), with optional split lists:
+
+  python prepare_dataset.py --videos=UCF101 --output_dir=OUT \
+      --split_lists=lists/trainlist01.txt,lists/testlist01.txt
+
+Writes OUT/<split>/<split>-<i>-of-<n>.tfrecord (SequenceExamples in
+MediaPipe's Kinetics layout: JPEG frames at 25 fps with the short side 256,
+JPEG-quantised TV-L1 flow), OUT/label_map.txt and OUT/failures.csv. Reruns
+skip finished shards. Runs on Beam's DirectRunner with one worker process
+per core unless Beam pipeline options say otherwise (e.g. --runner=
+DataflowRunner --project=... --region=... --temp_location=gs://...
+--setup_file=./setup.py). Exits with status 1 when a clip failed.
+"""
+
+import os
+import sys
+from typing import Sequence
+
+from absl import app
+from absl import flags
+
+from kinetics_i3d import cli
+from kinetics_i3d.commands import locations
+from kinetics_i3d.pipelines import options
+from kinetics_i3d.pipelines import prepare
+from kinetics_i3d.video import optical_flow
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+  """Defines the command's flags (when it runs, never at import)."""
+  options.define_manifest_flags()
+  flags.DEFINE_string('output_dir', None, 'Output folder.',
+                      required=True)
+  flags.DEFINE_list('streams', ['rgb', 'flow'], 'rgb, flow or both.')
+  flags.DEFINE_string(
+      'label_map', None, 'A file of class names in index order, or '
+      'kinetics400 for the release\'s Kinetics-400 order; default: the '
+      'sorted labels of the manifest.')
+  flags.DEFINE_integer(
+      'jpeg_quality', 96, 'JPEG quality of the RGB frames (the README has the '
+      'measurements behind the default).')
+  flags.DEFINE_integer(
+      'flow_jpeg_quality', 90, 'JPEG quality of the quantised flow images.')
+  flags.DEFINE_integer('clips_per_shard', 16,
+                       'Clips per TFRecord file, about.')
+  optical_flow.define_backend_flag()
+
+
+def _run_pipeline(argv: Sequence[str]) -> int:
+  """Builds and runs the pipeline; returns the exit status."""
+  streams = tuple(s for s in ('rgb', 'flow') if s in FLAGS.streams)
+  if not streams or set(FLAGS.streams) - {'rgb', 'flow'}:
+    raise app.UsageError('--streams takes rgb, flow or rgb,flow')
+  if not (1 <= FLAGS.jpeg_quality <= 100 and
+          1 <= FLAGS.flow_jpeg_quality <= 100):
+    raise app.UsageError('--jpeg_quality and --flow_jpeg_quality take 1 to 100')
+  if FLAGS.clips_per_shard < 1:
+    raise app.UsageError('--clips_per_shard must be positive')
+  settings = prepare.Settings(FLAGS.output_dir, streams, FLAGS.jpeg_quality,
+                              FLAGS.flow_jpeg_quality, FLAGS.flow_backend,
+                              FLAGS.clips_per_shard)
+  label_map = locations.data_set_classes(FLAGS.label_map)
+  if not FLAGS.videos:
+    raise app.UsageError('give --videos')
+  clips = options.manifest_clips()
+  work = prepare.plan(clips, settings, label_map)
+  print(f'{len(clips)} clips: {len(work.skipped)} in finished shards, '
+        f'{len(work.pending)} to make.', flush=True)
+  written, failed = prepare.execute(work, settings,
+                                    options.beam_options(argv[1:]))
+  print(f'{written} clips written, {len(work.skipped)} skipped (finished '
+        f'shards), {failed} failed' +
+        (f': see {os.path.join(settings.output_dir, prepare.FAILURES_FILE)}'
+         if failed else '') + '.')
+  return 1 if failed else 0
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  sys.exit(_run_pipeline(argv))
+
+
+def run() -> None:
+  """Runs the command (its console script's entry point)."""
+  cli.run(main, define_flags, __doc__,
+          flags_parser=options.parse_known_flags)
+
+
+if __name__ == '__main__':
+  run()

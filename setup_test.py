@@ -1,0 +1,183 @@
+"""The package as a researcher installs it: the wheel, used from elsewhere.
+
+Builds the wheel from a clean copy of the tree (no network: the build runs in
+this environment), installs it without dependencies into a new environment
+that borrows this one's dependencies, and uses it from a folder holding a
+decoy `i3d.py` and a decoy `evaluate` package, as a researcher's folder
+might, with a user cache prepared here.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import zipfile
+
+from absl.testing import absltest
+
+from kinetics_i3d.testing import repo_paths
+
+_DECOY = 'raise ImportError("the decoy was imported")\n'
+# The README's numbers for the cyclist of bikes.mp4 (4 s to 5.6 s), printed to
+# six decimals by the float32 folded network.
+_NORM, _TOP_LOGIT = 86.490929, 15.507651
+
+
+def _run(command, **kwargs):
+  return subprocess.run(command, capture_output=True, text=True, check=False,
+                        timeout=600, **kwargs)
+
+
+def _clean_tree(destination: str) -> None:
+  """Copies the files git knows (tracked, or new and not ignored)."""
+  listed = _run(['git', 'ls-files', '--cached', '--others',
+                 '--exclude-standard', '-z'], cwd=repo_paths.ROOT)
+  for relative in filter(None, listed.stdout.split('\0')):
+    source = os.path.join(repo_paths.ROOT, relative)
+    if os.path.isfile(source):
+      target = os.path.join(destination, relative)
+      os.makedirs(os.path.dirname(target), exist_ok=True)
+      shutil.copy2(source, target)
+
+
+class WheelTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    root = absltest.get_default_test_tmpdir() + '/wheel'
+    shutil.rmtree(root, ignore_errors=True)
+    source, dist = os.path.join(root, 'source'), os.path.join(root, 'dist')
+    _clean_tree(source)
+    built = _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+                  '--no-build-isolation', '--no-index', '--wheel-dir', dist,
+                  source])
+    assert built.returncode == 0, built.stderr[-3000:]
+    (cls.wheel,) = [os.path.join(dist, f) for f in os.listdir(dist)]
+    # A new environment that sees this one's dependencies (a .pth line adds
+    # the folder, without running the .pth files there, so this project's
+    # own editable install stays out of it).
+    cls.env = os.path.join(root, 'env')
+    _run([sys.executable, '-m', 'venv', '--without-pip', cls.env])
+    cls.python = os.path.join(cls.env, 'bin', 'python')
+    site = _run([cls.python, '-c', 'import sysconfig; '
+                 'print(sysconfig.get_paths()["purelib"])']).stdout.strip()
+    with open(os.path.join(site, 'dependencies.pth'), 'w') as f:
+      f.write(sysconfig.get_paths()['purelib'] + '\n')
+    installed = _run([sys.executable, '-m', 'pip', '--python', cls.python,
+                      'install', '--no-deps', '--no-index', cls.wheel])
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    # The researcher's folder and cache.
+    cls.work = os.path.join(root, 'work')
+    os.makedirs(os.path.join(cls.work, 'evaluate'))
+    for decoy in ('i3d.py', 'evaluate/__init__.py'):
+      with open(os.path.join(cls.work, decoy), 'w') as f:
+        f.write(_DECOY)
+    cls.home = os.path.join(root, 'cache')
+    rgb = os.path.join(cls.home, 'checkpoints', 'rgb_imagenet')
+    os.makedirs(rgb)
+    registry = repo_paths.registry_checkpoint()
+    for suffix in ('.index', '.data-00000-of-00001'):
+      os.symlink(registry + suffix, os.path.join(rgb, 'model.ckpt' + suffix))
+    cls.environment = dict(os.environ, KINETICS_I3D_HOME=cls.home,
+                           PYTHONPATH='')
+
+  def _in_work(self, *command):
+    return _run(list(command), cwd=self.work, env=self.environment)
+
+  def test_installs_i3d_and_kinetics_i3d_only_without_tests_or_pins(self):
+    with zipfile.ZipFile(self.wheel) as wheel:
+      names = wheel.namelist()
+      (metadata,) = [n for n in names if n.endswith('.dist-info/METADATA')]
+      requirements = [line.split(';')[0] for line in
+                      wheel.read(metadata).decode().splitlines()
+                      if line.startswith('Requires-Dist:')]
+      (entry_points,) = [n for n in names
+                         if n.endswith('.dist-info/entry_points.txt')]
+      scripts = wheel.read(entry_points).decode()
+    top = {n.split('/')[0] for n in names if '.dist-info/' not in n}
+    self.assertEqual(top, {'i3d.py', 'kinetics_i3d'})
+    self.assertEqual([n for n in names if n.endswith('_test.py')], [])
+    self.assertEqual([n for n in names if '/testing/' in n], [])
+    self.assertIn('kinetics_i3d/resources/label_map.txt', names)
+    self.assertNotEqual(requirements, [])
+    self.assertEqual([r for r in requirements if '==' in r], [])
+    self.assertTrue(any(re.match(r'Requires-Dist: tensorflow[<>=]', r)
+                        for r in requirements), requirements)
+    self.assertRegex(scripts, r'i3d-classify = kinetics_i3d\.commands\.')
+
+  def test_research_code_from_another_folder(self):
+    # Run in the folder of the decoys, which come first on sys.path: the
+    # package must not import them (the decoy i3d.py raises if imported).
+    script = textwrap.dedent(f"""
+        import importlib, json, pkgutil, sys
+        import numpy as np
+        import kinetics_i3d
+        from kinetics_i3d import fvd, pretrained
+        from kinetics_i3d import commands
+        from kinetics_i3d.video import decoding
+        for module in pkgutil.iter_modules(commands.__path__):
+            importlib.import_module('kinetics_i3d.commands.' + module.name)
+        model = pretrained.load('rgb_imagenet')
+        run = pretrained.predictor(['rgb_imagenet'])
+        video = decoding.decode({repo_paths.registry_video('bikes.mp4')!r},
+                                lambda frame: frame, start_sec=4, end_sec=5.6)
+        logits = run(rgb=pretrained.transform(np.stack(video.frames)))
+        logits = logits['logits'][0]
+        embeddings = fvd.embed(np.zeros((2, 9, 64, 64, 3), np.uint8))
+        print(json.dumps({{
+            'kinetics_i3d': kinetics_i3d.__file__,
+            'version': kinetics_i3d.__version__,
+            'model': type(model).__module__,
+            'norm': float(np.linalg.norm(logits)),
+            'top': float(logits.max()),
+            'top_class': run.categories[int(logits.argmax())],
+            'embeddings': list(embeddings.shape),
+        }}))
+        """)
+    result = self._in_work(self.python, '-c', script)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    self.assertTrue(out['kinetics_i3d'].startswith(self.env))
+    self.assertRegex(out['version'], r'^\d+\.\d+\.\d+$')
+    self.assertEqual(out['model'], 'kinetics_i3d.models.i3d')
+    self.assertAlmostEqual(out['norm'], _NORM, delta=1e-3)
+    self.assertAlmostEqual(out['top'], _TOP_LOGIT, delta=1e-3)
+    self.assertEqual(out['top_class'], 'riding mountain bike')
+    self.assertEqual(out['embeddings'], [2, 400])
+
+  def test_original_i3d_module_is_the_package_model(self):
+    # From a folder without decoys, `import i3d` is the installed module.
+    result = _run([self.python, '-c', 'import i3d, kinetics_i3d.models.i3d as m;'
+                   ' print(i3d.__file__, i3d.InceptionI3d is m.InceptionI3d,'
+                   ' i3d.VALID_ENDPOINTS[-1])'], cwd=self.env,
+                  env=self.environment)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    path, same, last = result.stdout.split()
+    self.assertTrue(path.startswith(self.env), path)
+    self.assertEqual((same, last), ('True', 'Predictions'))
+
+  def test_console_scripts(self):
+    result = self._in_work(
+        os.path.join(self.env, 'bin', 'i3d-classify'),
+        repo_paths.registry_video('bikes.mp4'), '--start_sec=4',
+        '--end_sec=5.6', '--top_k=1')
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertEqual(result.stdout.splitlines()[0],
+                     f'Norm of logits: {_NORM:.6f}')
+    self.assertRegex(result.stdout, rf'{_TOP_LOGIT:.6f} riding mountain bike')
+    self.assertIn('Running without the flow stream', result.stderr)
+    result = self._in_work(os.path.join(self.env, 'bin', 'i3d-fetch'),
+                           '--verify')
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertIn('checkpoints/rgb_imagenet/model.ckpt.index: converted from '
+                  'the package index; restores', result.stdout)
+    self.assertIn('label_map_600.txt: missing', result.stdout)
+
+
+if __name__ == '__main__':
+  absltest.main()
