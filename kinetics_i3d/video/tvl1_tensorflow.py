@@ -20,10 +20,13 @@ median filtering):
   summed squared flow update falls to epsilon^2 per pixel.
 
 Each pair stops on its own: a pair whose update has converged keeps its flow
-while its batch mates iterate on, so a pair's flow does not depend on the
-batch it is in. Two differences from OpenCV remain, both at the level of
-float32 rounding: the convergence sum is a tree reduction (OpenCV adds the
-pixels in order), and products may be fused differently.
+while its batch mates iterate on; and every operation is elementwise or
+reduces within one pair (the pyramid's resizes too, which a matrix product
+would make depend on the batch size through its kernel), so a pair's flow is
+the same to the last bit whatever the batch it is in. Differences from OpenCV
+remain at the level of float32 rounding: the convergence sum is a tree
+reduction (OpenCV adds the pixels in order), and products may be fused
+differently.
 
 Each pyramid level runs under one `tf.function`, traced once for every size,
 on the GPU when TensorFlow sees one; `jit_compile=True` compiles it with XLA
@@ -31,7 +34,7 @@ on the GPU when TensorFlow sees one; `jit_compile=True` compiles it with XLA
 """
 
 import functools
-from typing import List, Tuple
+from typing import List, NamedTuple, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -74,9 +77,21 @@ def pyramid_sizes(height: int, width: int) -> List[Tuple[int, int]]:
   return sizes
 
 
+class LinearTaps(NamedTuple):
+  """`cv::resize`'s bilinear interpolation along one axis, as two taps.
+
+  Output i = weight_left[i] * input[left[i]] + weight_right[i] *
+  input[right[i]].
+  """
+  left: np.ndarray
+  right: np.ndarray
+  weight_left: np.ndarray
+  weight_right: np.ndarray
+
+
 @functools.lru_cache(maxsize=None)  # The same few sizes for every batch.
-def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
-  """The [target, source] matrix of `cv::resize`'s bilinear interpolation.
+def linear_resize_taps(source: int, target: int, scale: float) -> LinearTaps:
+  """The two input pixels and weights of each output pixel of `cv::resize`.
 
   Args:
     source: input length.
@@ -85,30 +100,53 @@ def linear_resize_matrix(source: int, target: int, scale: float) -> np.ndarray:
       output size is derived from fx, else source / target.
 
   Returns:
-    float32 weights, read-only: output i = sum_j M[i, j] * input j.
-    Positions outside the input take the nearest edge pixel.
+    int32 indices and float32 weights, [target] each, read-only. Positions
+    outside the input take the nearest edge pixel (the right weight 0).
   """
-  matrix = np.zeros((target, source), np.float32)
+  left = np.zeros(target, np.int32)
+  weight = np.zeros(target, np.float32)  # Of the right neighbour.
   for i in range(target):
     position = np.float32((i + 0.5) * scale - 0.5)
-    left = int(np.floor(position))
-    fraction = np.float32(position - left)
-    if left < 0:
-      left, fraction = 0, np.float32(0)
-    if left >= source - 1:
-      left, fraction = source - 1, np.float32(0)
-    matrix[i, left] += np.float32(1) - fraction
-    if fraction:
-      matrix[i, left + 1] += fraction
-  matrix.flags.writeable = False  # Shared by every caller.
-  return matrix
+    left[i] = int(np.floor(position))
+    weight[i] = np.float32(position - left[i])
+    if left[i] < 0:
+      left[i], weight[i] = 0, 0
+    if left[i] >= source - 1:
+      left[i], weight[i] = source - 1, 0
+  right = np.minimum(left + 1, source - 1)
+  taps = LinearTaps(left, right, np.float32(1) - weight, weight)
+  for array in taps:
+    array.flags.writeable = False  # Shared by every caller.
+  return taps
 
 
-def resize_bilinear(images: tf.Tensor, height_matrix: np.ndarray,
-                    width_matrix: np.ndarray) -> tf.Tensor:
-  """Resizes [B, H, W, ...] with matrices from `linear_resize_matrix`."""
-  rows = tf.einsum('bhw...,xw->bhx...', images, tf.constant(width_matrix))
-  return tf.einsum('yh,bhx...->byx...', tf.constant(height_matrix), rows)
+def _interpolate(images: tf.Tensor, taps: LinearTaps,
+                 axis: int) -> tf.Tensor:
+  """The two-tap sum along `axis`, rounded once to float32.
+
+  The products of float32 numbers and their sum are exact in float64, so
+  each output is the exact sum rounded to float32 (twice, through float64):
+  the same on every machine, whatever the batch.
+  """
+  shape = [1] * len(images.shape)
+  shape[axis] = -1
+  weight_left = tf.reshape(tf.constant(taps.weight_left, tf.float64), shape)
+  weight_right = tf.reshape(tf.constant(taps.weight_right, tf.float64), shape)
+  images = tf.cast(images, tf.float64)
+  return tf.cast(tf.gather(images, taps.left, axis=axis) * weight_left +
+                 tf.gather(images, taps.right, axis=axis) * weight_right,
+                 tf.float32)
+
+
+def resize_bilinear(images: tf.Tensor, height_taps: LinearTaps,
+                    width_taps: LinearTaps) -> tf.Tensor:
+  """Resizes [B, H, W, ...] with taps from `linear_resize_taps`.
+
+  Elementwise, rather than a product with the resize matrix: a matrix
+  product's kernel, and so its rounding, changes with the batch size (and the
+  machine), which made a pair's flow depend on its batch mates.
+  """
+  return _interpolate(_interpolate(images, width_taps, 2), height_taps, 1)
 
 
 def centered_gradient(images: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
@@ -389,8 +427,8 @@ def tvl1_flow(first, second, jit_compile: bool = False) -> tf.Tensor:
   sizes = pyramid_sizes(first.shape[1], first.shape[2])
   firsts, seconds = [first], [second]
   for (h0, w0), (h1, w1) in zip(sizes[:-1], sizes[1:]):
-    down_h = linear_resize_matrix(h0, h1, 1 / SCALE_STEP)
-    down_w = linear_resize_matrix(w0, w1, 1 / SCALE_STEP)
+    down_h = linear_resize_taps(h0, h1, 1 / SCALE_STEP)
+    down_w = linear_resize_taps(w0, w1, 1 / SCALE_STEP)
     firsts.append(resize_bilinear(firsts[-1], down_h, down_w))
     seconds.append(resize_bilinear(seconds[-1], down_h, down_w))
   flow = tf.zeros(tf.concat([tf.shape(firsts[-1]), [2]], 0))
@@ -398,7 +436,7 @@ def tvl1_flow(first, second, jit_compile: bool = False) -> tf.Tensor:
     flow = one_scale(firsts[level], seconds[level], flow)
     if level:
       (h0, w0), (h1, w1) = sizes[level], sizes[level - 1]
-      up_h = linear_resize_matrix(h0, h1, h0 / h1)
-      up_w = linear_resize_matrix(w0, w1, w0 / w1)
+      up_h = linear_resize_taps(h0, h1, h0 / h1)
+      up_w = linear_resize_taps(w0, w1, w0 / w1)
       flow = resize_bilinear(flow, up_h, up_w) * np.float32(1 / SCALE_STEP)
   return flow
