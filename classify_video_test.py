@@ -36,6 +36,28 @@ class ClassifyVideoTest(absltest.TestCase):
                            delta=2e-3)
     self.assertAlmostEqual(float(lines[3].split()[1]), 15.507651, delta=2e-3)
 
+  def test_bfloat16_without_bfloat16_arithmetic_runs_float32(self):
+    # oneDNN capped at AVX2: what a CPU without bfloat16 units gets, on any
+    # machine.
+    result = script_testing.run(
+        'classify_video.py', repo_paths.registry_video('bikes.mp4'),
+        '--eval_type=rgb', '--start_sec=4', '--end_sec=5.6', '--top_k=5',
+        '--json', '--precision=bfloat16',
+        env=dict(os.environ, ONEDNN_MAX_CPU_ISA='AVX2'))
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    warnings = [line for line in result.stderr.splitlines()
+                if 'bfloat16 was asked for' in line]
+    self.assertLen(warnings, 1)
+    self.assertRegex(warnings[0], 'ONEDNN_MAX_CPU_ISA=AVX2 keeps oneDNN from '
+                     "the CPU's bfloat16 instructions: running float32|this "
+                     'CPU has no bfloat16 arithmetic')
+    output = json.loads(result.stdout)
+    self.assertEqual(output['precision'], 'float32')
+    # float32's numbers (the README's), not bfloat16's (0.1 to 0.2 away).
+    self.assertAlmostEqual(output['norm_of_logits'], 86.490929, delta=2e-3)
+    self.assertAlmostEqual(output['top_classes'][0]['logit'], 15.507651,
+                           delta=2e-3)
+
   def test_joint_runs_the_streams_it_has(self):
     # Only the RGB checkpoint: joint runs RGB alone and says so.
     only_rgb = self.create_tempdir().full_path

@@ -1,9 +1,11 @@
 """pytest set-up for the whole suite.
 
-absl flags are parsed (with their defaults) for absltest. The tests, and the
-scripts they run, get an empty user cache of their own and a release address
-where nothing answers, so no test reads a developer's cache or downloads the
-release; tests of fetching set their own.
+`kinetics_i3d` is imported before any test module, so that its TensorFlow
+settings (oneDNN's kernels on every CPU) hold for test modules that import
+TensorFlow before it. absl flags are parsed (with their defaults) for absltest. The tests, and
+the scripts they run, get an empty user cache of their own and a release
+address where nothing answers, so no test reads a developer's cache or
+downloads the release; tests of fetching set their own.
 """
 
 import os
@@ -11,7 +13,15 @@ import tempfile
 
 from absl import flags
 
+import kinetics_i3d  # pylint: disable=unused-import
+
 flags.FLAGS.mark_as_parsed()
+
+if 'PYTEST_XDIST_WORKER' in os.environ:
+  # One test process per core: one TensorFlow thread each, rather than each
+  # process's threads contending for every core.
+  os.environ.setdefault('TF_NUM_INTRAOP_THREADS', '1')
+  os.environ.setdefault('TF_NUM_INTEROP_THREADS', '1')
 
 _CACHE = tempfile.TemporaryDirectory(prefix='kinetics_i3d_cache_')
 os.environ['KINETICS_I3D_HOME'] = _CACHE.name

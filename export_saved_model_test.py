@@ -10,6 +10,7 @@ import i3d
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import export
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import precision
 from kinetics_i3d.models import streams
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
@@ -69,6 +70,21 @@ class ExportTest(absltest.TestCase):
             f'--output={directory}')
     result = script_testing.run(*args)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    stored = tf.train.load_checkpoint(
+        os.path.join(directory, 'variables', 'variables'))
+    weights = {name: dtype for name, dtype in
+               stored.get_variable_to_dtype_map().items()
+               if name.startswith('predictor/')}
+    self.assertLen(weights, 2 * 58)  # Each convolution's kernel and bias.
+    self.assertEqual(set(weights.values()), {tf.bfloat16})
+    supported, reason = precision.bfloat16_support()
+    warning = f'The SavedModel computes in bfloat16, as asked, but {reason}'
+    if not supported:
+      # Exported as asked, for a machine that has bfloat16; not run here.
+      self.assertIn(warning, result.stderr)
+      self._refuses_existing_output(args)
+      return
+    self.assertNotIn('The SavedModel computes in bfloat16', result.stderr)
     clip = preprocessing.preprocess_video(
         repo_paths.registry_video('bikes.mp4'), flow=False, start_sec=4,
         end_sec=5.28).rgb
@@ -79,7 +95,9 @@ class ExportTest(absltest.TestCase):
     self.assertEqual(np.argmax(logits), np.argmax(expected))
     np.testing.assert_allclose(logits, expected, atol=0.5)
     self.assertFalse(np.allclose(logits, expected, atol=1e-4))  # bfloat16.
+    self._refuses_existing_output(args)
 
+  def _refuses_existing_output(self, args):
     result = script_testing.run(*args)
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
 import zipfile
 
@@ -49,8 +50,8 @@ class WheelTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    root = absltest.get_default_test_tmpdir() + '/wheel'
-    shutil.rmtree(root, ignore_errors=True)
+    root = tempfile.mkdtemp()
+    cls.addClassCleanup(shutil.rmtree, root)
     source, dist = os.path.join(root, 'source'), os.path.join(root, 'dist')
     _clean_tree(source)
     built = _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',

@@ -1,29 +1,35 @@
-"""Measures I3D inference speed on this machine.
+"""Measures I3D inference speed on this machine, with oneDNN off and on.
 
 Fixed, seeded inputs and weights; a warm-up call, then the median of
---repeats timed calls of the compiled inference path (`kinetics_i3d.
+--repeats timed calls of the compiled inference path (`kinetics_i3d.models.
 inference.Predictor`: batch norm folded, one `tf.function`). For RGB, Flow
 and joint, at 79 frames batch 1 and 64 frames batch 8, in float32 and
-bfloat16, it reports seconds per clip, clips per second, GFLOP/s and the
-fraction of the machine's FP32 peak.
+bfloat16 (bfloat16 runs only where the CPU has bfloat16 arithmetic; elsewhere
+the row says so), it reports seconds per clip, clips per second, GFLOP/s and
+the fraction of the machine's FP32 peak. Each setting runs in its own process
+(the script runs itself with --child), since TensorFlow reads them when it
+is imported:
+
+- oneDNN off (`TF_ENABLE_ONEDNN_OPTS=0`: Eigen's convolutions, what
+  TensorFlow gives CPUs without AVX-512 VNNI, bfloat16 or AMX by default);
+- oneDNN on (`TF_ENABLE_ONEDNN_OPTS=1`, what `kinetics_i3d` sets);
+- with --emulate_avx2, oneDNN on with `ONEDNN_MAX_CPU_ISA=AVX2`: oneDNN's
+  AVX2 kernels, as on a CPU without AVX-512 (Eigen's kernels ignore the
+  setting: they ran at the same speed with it).
+
+It prints the ISA oneDNN reports (`ONEDNN_VERBOSE=1`) and the kernel of a
+3-D convolution, and times `evaluate_sample.py --eval_type=rgb` end to end
+(a fresh process) under each setting.
 
 FLOPs: every Conv3D of the traced graph counts 2 x (output elements) x
-(kernel volume x input channels), a multiply-add being 2 FLOPs (278 GFLOPs
-for one 79-frame RGB clip); pools, biases and ReLUs are left out.
+(kernel volume x input channels) (278 GFLOPs for one 79-frame RGB clip);
+pools, biases and ReLUs are left out. FP32 peak: cores x clock x float32
+lanes of the ISA in use (16 for AVX-512, 8 for AVX2; --lanes overrides) x 2 x
+FMA units per core at that width (`testing.machine.fma_units`; --fma_units
+overrides); the clock is measured (`testing.machine.clock_ghz`).
 
-FP32 peak = cores x clock x 16 float32 lanes (AVX-512) x 2 (an FMA is two
-FLOPs) x FMA units per core. The clock is measured by timing a chain of
-dependent integer additions (one per cycle) in a small C program compiled
-with gcc; without gcc, the `cpu MHz` of /proc/cpuinfo is used (the nominal
-clock, lower than the boost clock the cores run at). FMA units: 2 per core
-on AMD Zen 5 (family 26) and on Intel server cores, 1 on Zen 4 (512-bit
-instructions in two halves); --fma_units overrides.
-
-It also times `evaluate_sample.py --eval_type=rgb` end to end (a fresh
-process: imports, restore, fold, first call) on the cricket clip rebuilt from
-the release's gif when `../shared` holds it, else on a random clip.
-
-  python benchmarks/inference_benchmark.py [--repeats=3] [--json]
+  python benchmarks/inference_benchmark.py [--repeats=3] [--emulate_avx2]
+      [--json]
 """
 
 import json
@@ -33,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 from absl import app
 from absl import flags
@@ -43,116 +49,83 @@ import tensorflow as tf
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import precision
+from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
-from kinetics_i3d.video import gifs
 
 _REPEATS = flags.DEFINE_integer('repeats', 3, 'Timed calls per figure.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
+_EMULATE_AVX2 = flags.DEFINE_boolean(
+    'emulate_avx2', False, 'Also run oneDNN with ONEDNN_MAX_CPU_ISA=AVX2.')
+_LANES = flags.DEFINE_integer('lanes', None,
+                              'float32 lanes per vector (default: the ISA\'s).')
 _FMA_UNITS = flags.DEFINE_integer('fma_units', None,
-                                  'AVX-512 FMA units per core (default: from '
+                                  'Vector FMA units per core (default: from '
                                   'the CPU family).')
+_CHILD = flags.DEFINE_boolean('child', False,
+                              'Measure in this process and print JSON rows.')
 _CONFIGS = ((79, 1), (64, 8))
 _CHANNELS = {'rgb': 3, 'flow': 2}
-
-_CLOCK_PROGRAM = r'''
-#include <stdio.h>
-#include <time.h>
-int main(void) {
-  long x = 0, n = 200000000;
-  struct timespec a, b;
-  clock_gettime(CLOCK_MONOTONIC, &a);
-  for (long i = 0; i < n; i++) {
-    __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-                     "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
-                     : "+r"(x));
-  }
-  clock_gettime(CLOCK_MONOTONIC, &b);
-  double s = (b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
-  printf("%f\n", 8.0 * n / s / 1e9);
-  return x == 0;
-}
-'''
+_SETTINGS = {'oneDNN off': {'TF_ENABLE_ONEDNN_OPTS': '0'},
+             'oneDNN on': {'TF_ENABLE_ONEDNN_OPTS': '1'}}
 
 
-def _clock_ghz() -> Dict[str, object]:
-  """The core clock: measured with a dependent-add chain, else /proc."""
-  with tempfile.TemporaryDirectory() as tmp:
-    source, binary = os.path.join(tmp, 'clock.c'), os.path.join(tmp, 'clock')
-    with open(source, 'w') as f:
-      f.write(_CLOCK_PROGRAM)
-    try:
-      subprocess.run(['gcc', '-O1', source, '-o', binary], check=True,
-                     capture_output=True)
-      runs = [float(subprocess.run([binary], check=True, capture_output=True,
-                                   text=True).stdout) for _ in range(3)]
-      return {'ghz': max(runs), 'source': 'measured (dependent adds)'}
-    except (OSError, subprocess.CalledProcessError):
-      pass
-  with open('/proc/cpuinfo') as f:
-    mhz = [float(l.split(':')[1]) for l in f if l.startswith('cpu MHz')]
-  return {'ghz': max(mhz) / 1000, 'source': '/proc/cpuinfo (nominal)'}
+def _measure() -> List[Dict[str, object]]:
+  """Every configuration, in this process (the --child mode)."""
+  def conv_gflops(network, shape) -> float:
+    graph = tf.function(network).get_concrete_function(
+        tf.TensorSpec(shape, tf.float32)).graph
+    total = 0
+    for op in graph.get_operations():
+      if op.type == 'Conv3D':
+        kernel = op.inputs[1].shape
+        total += 2 * np.prod(op.outputs[0].shape) * np.prod(kernel[:4])
+    return float(total) / 1e9
 
+  def seconds(predictor, inputs) -> float:
+    predictor(inputs)  # Warm-up: trace and oneDNN kernels.
+    times = []
+    for _ in range(_REPEATS.value):
+      start = time.perf_counter()
+      predictor(inputs)
+      times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
-def _fma_units() -> int:
-  if _FMA_UNITS.value:
-    return _FMA_UNITS.value
-  with open('/proc/cpuinfo') as f:
-    info = f.read()
-  vendor_amd = 'AuthenticAMD' in info
-  family = int(info.split('cpu family')[1].split(':')[1].split()[0])
-  return 1 if vendor_amd and family < 26 else 2
-
-
-def _peak_gflops() -> Dict[str, object]:
-  with open('/proc/cpuinfo') as f:
-    has_avx512 = 'avx512f' in f.read()
-  clock = _clock_ghz()
-  cores = os.cpu_count() or 1
-  lanes = 16 if has_avx512 else 8
-  units = _fma_units()
-  return {
-      'cores': cores, 'clock_ghz': round(clock['ghz'], 3),
-      'clock_source': clock['source'], 'float32_lanes': lanes,
-      'fma_units_per_core': units,
-      'fp32_peak_gflops': cores * clock['ghz'] * lanes * 2 * units,
-  }
-
-
-def _conv_gflops(network: inference.FoldedI3D, shape) -> float:
-  graph = tf.function(network).get_concrete_function(
-      tf.TensorSpec(shape, tf.float32)).graph
-  total = 0
-  for op in graph.get_operations():
-    if op.type == 'Conv3D':
-      kernel = op.inputs[1].shape
-      total += 2 * np.prod(op.outputs[0].shape) * np.prod(kernel[:4])
-  return float(total) / 1e9
-
-
-def _models() -> Dict[str, i3d.InceptionI3d]:
   models = {}
   for seed, (stream, channels) in enumerate(_CHANNELS.items()):
     tf.random.set_seed(seed)
     models[stream] = i3d.InceptionI3d()
     checkpoints.build(models[stream], channels)
-  return models
+  supported, reason = precision.bfloat16_support()
+  rng = np.random.default_rng(0)
+  rows = []
+  for eval_type, names in (('rgb', ('rgb',)), ('flow', ('flow',)),
+                           ('joint', ('rgb', 'flow'))):
+    for frames, batch in _CONFIGS:
+      inputs = {s: rng.uniform(-1, 1, (batch, frames, 224, 224, _CHANNELS[s]))
+                   .astype(np.float32) for s in names}
+      for asked in precision.PRECISIONS:
+        row = {'eval_type': eval_type, 'frames': frames, 'batch': batch,
+               'precision': asked}
+        rows.append(row)
+        if asked == 'bfloat16' and not supported:
+          row['not_run'] = reason
+          continue
+        predictor = inference.Predictor({s: models[s] for s in names}, asked)
+        gflops = sum(conv_gflops(predictor.networks[s], inputs[s].shape)
+                     for s in names)
+        elapsed = seconds(predictor, inputs)
+        row.update(seconds_per_clip=elapsed / batch,
+                   clips_per_second=batch / elapsed,
+                   gflop_per_clip=gflops / batch,
+                   gflop_per_second=gflops / elapsed)
+  return rows
 
 
-def _time_forward(predictor, inputs) -> float:
-  predictor(inputs)  # Warm-up: trace and oneDNN kernels.
-  times = []
-  for _ in range(_REPEATS.value):
-    start = time.perf_counter()
-    predictor(inputs)
-    times.append(time.perf_counter() - start)
-  return statistics.median(times)
-
-
-def _script_seconds() -> float:
+def _script_seconds(environment: Dict[str, str]) -> float:
   """Median wall time of `evaluate_sample.py --eval_type=rgb`."""
-  gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')
-  sample = (gifs.rgb_sample_from_gif(gif) if gif else np.random.default_rng(
-      0).uniform(-1, 1, (1, 79, 224, 224, 3)).astype(np.float32))
+  sample = np.random.default_rng(0).uniform(
+      -1, 1, (1, 79, 224, 224, 3)).astype(np.float32)
   with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, 'rgb.npy')
     np.save(path, sample)
@@ -161,59 +134,84 @@ def _script_seconds() -> float:
       start = time.perf_counter()
       subprocess.run([sys.executable, 'evaluate_sample.py', '--eval_type=rgb',
                       f'--rgb_sample={path}'], cwd=repo_paths.ROOT, check=True,
-                     capture_output=True)
+                     capture_output=True, env=environment)
       times.append(time.perf_counter() - start)
   return statistics.median(times)
 
 
+def _settings() -> Dict[str, Dict[str, str]]:
+  settings = dict(_SETTINGS)
+  if _EMULATE_AVX2.value:
+    settings['oneDNN on, AVX2 cap'] = dict(_SETTINGS['oneDNN on'],
+                                           ONEDNN_MAX_CPU_ISA='AVX2')
+  return settings
+
+
+def _run_setting(name: str, variables: Dict[str, str],
+                 clock: float) -> Dict[str, object]:
+  environment = dict(os.environ, **variables)
+  probe = machine.onednn_probe(environment)
+  peak = machine.fp32_peak(machine.vector_isa(probe['isa']), clock,
+                           _LANES.value, _FMA_UNITS.value)
+  child = subprocess.run(
+      [sys.executable, __file__, '--child', f'--repeats={_REPEATS.value}'],
+      env=environment, capture_output=True, text=True, check=True)
+  rows = json.loads(child.stdout.strip().splitlines()[-1])
+  for row in rows:
+    if 'gflop_per_second' in row:
+      row['fraction_of_fp32_peak'] = row['gflop_per_second'] / peak.gflops
+  return {'setting': name, 'environment': variables, 'onednn': probe,
+          'peak': dict(vars(peak), gflops=peak.gflops), 'rows': rows,
+          'evaluate_sample_rgb_seconds': _script_seconds(environment)}
+
+
+def _print(cpu: str, results: List[Dict[str, object]]) -> None:
+  print(f'{cpu}; medians of {_REPEATS.value} runs.')
+  for result in results:
+    peak = result['peak']
+    print(f'- {result["setting"]}: oneDNN ISA {result["onednn"]["isa"]}, '
+          f'3-D convolution {result["onednn"]["convolution"]}; FP32 peak '
+          f'{peak["cores"]} cores x {peak["clock_ghz"]:.2f} GHz x '
+          f'{peak["lanes"]} lanes ({peak["isa"]}) x 2 x {peak["fma_units"]} '
+          f'FMA units = {peak["gflops"]:.0f} GFLOP/s; evaluate_sample.py '
+          f'--eval_type=rgb end to end '
+          f'{result["evaluate_sample_rgb_seconds"]:.2f} s')
+  print('\n| setting | streams | frames x batch | precision | s/clip | '
+        'clips/s | GFLOP/s | of FP32 peak |')
+  print('|---|---|---|---|---|---|---|---|')
+  for result in results:
+    for r in result['rows']:
+      head = (f'| {result["setting"]} | {r["eval_type"]} | {r["frames"]} x '
+              f'{r["batch"]} | {r["precision"]} |')
+      if 'not_run' in r:
+        print(f'{head} not run: {r["not_run"]} | | | |')
+        continue
+      print(f'{head} {r["seconds_per_clip"]:.3f} | '
+            f'{r["clips_per_second"]:.2f} | {r["gflop_per_second"]:.0f} | '
+            f'{100 * r["fraction_of_fp32_peak"]:.0f}% |')
+  off, on = results[0]['rows'], results[1]['rows']
+  print('\noneDNN on against off, same run:')
+  for r_off, r_on in zip(off, on):
+    if 'seconds_per_clip' in r_off and 'seconds_per_clip' in r_on:
+      print(f'- {r_on["eval_type"]} {r_on["frames"]} x {r_on["batch"]} '
+            f'{r_on["precision"]}: '
+            f'{r_off["seconds_per_clip"] / r_on["seconds_per_clip"]:.2f}x')
+
+
 def main(argv: Sequence[str]) -> None:
   del argv
-  peak = _peak_gflops()
-  models = _models()
-  rng = np.random.default_rng(0)
-  rows = []
-  for eval_type, run in (('rgb', ('rgb',)), ('flow', ('flow',)),
-                         ('joint', ('rgb', 'flow'))):
-    for frames, batch in _CONFIGS:
-      inputs = {
-          s: rng.uniform(-1, 1, (batch, frames, 224, 224, _CHANNELS[s])).astype(
-              np.float32) for s in run
-      }
-      for precision in inference.PRECISIONS:
-        predictor = inference.Predictor({s: models[s] for s in run}, precision)
-        gflops = sum(
-            _conv_gflops(predictor.networks[s], inputs[s].shape) for s in run)
-        seconds = _time_forward(predictor, inputs)
-        rows.append({
-            'eval_type': eval_type, 'frames': frames, 'batch': batch,
-            'precision': precision, 'seconds_per_clip': seconds / batch,
-            'clips_per_second': batch / seconds,
-            'gflop_per_clip': gflops / batch,
-            'gflop_per_second': gflops / seconds,
-            'fraction_of_fp32_peak': gflops / seconds /
-                                     peak['fp32_peak_gflops'],
-        })
-  results = {'machine': peak, 'results': rows,
-             'evaluate_sample_rgb_seconds': _script_seconds()}
-  if _JSON.value:
-    print(json.dumps(results, indent=2))
+  if _CHILD.value:
+    print(json.dumps(_measure()))
     return
-  print(f'{peak["cores"]} cores at {peak["clock_ghz"]} GHz '
-        f'({peak["clock_source"]}), {peak["float32_lanes"]} float32 lanes x 2 '
-        f'x {peak["fma_units_per_core"]} FMA units: FP32 peak '
-        f'{peak["fp32_peak_gflops"]:.0f} GFLOP/s. Medians of '
-        f'{_REPEATS.value} runs.')
-  print('| streams | frames x batch | precision | s/clip | clips/s | '
-        'GFLOP/clip | GFLOP/s | of FP32 peak |')
-  print('|---|---|---|---|---|---|---|---|')
-  for r in rows:
-    print(f'| {r["eval_type"]} | {r["frames"]} x {r["batch"]} | '
-          f'{r["precision"]} | {r["seconds_per_clip"]:.3f} | '
-          f'{r["clips_per_second"]:.2f} | {r["gflop_per_clip"]:.0f} | '
-          f'{r["gflop_per_second"]:.0f} | '
-          f'{100 * r["fraction_of_fp32_peak"]:.0f}% |')
-  print(f'evaluate_sample.py --eval_type=rgb, end to end: '
-        f'{results["evaluate_sample_rgb_seconds"]:.2f} s')
+  clock = machine.clock_ghz()
+  results = [_run_setting(name, variables, clock['ghz'])
+             for name, variables in _settings().items()]
+  cpu = (f'{machine.cpu_description()}, {os.cpu_count()} cores, clock '
+         f'{clock["ghz"]:.2f} GHz ({clock["source"]})')
+  if _JSON.value:
+    print(json.dumps({'cpu': cpu, 'settings': results}, indent=2))
+  else:
+    _print(cpu, results)
 
 
 if __name__ == '__main__':

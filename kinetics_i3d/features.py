@@ -1,18 +1,40 @@
-"""I3D features: Mixed_5c averaged over space and over time in sliding windows.
+"""I3D features: Mixed_5c averaged over space and time, window by window.
 
-For each window of `window` frames, starting every `stride` frames while a
-whole window fits (a clip shorter than one window is one window), each
-stream's 1024-d Mixed_5c output is averaged over space and time; with both
-streams the RGB and Flow vectors are concatenated (2048-d, RGB first).
-Videos are streamed through the windows (`video.windows`), so their length
-does not bound memory.
+How a video becomes rows of features is a `Protocol`:
+
+- the frame rate: 25 fps by timestamp (the Kinetics preprocessing), any
+  other rate, or the video's own frames (`fps=None`);
+- windows of `window` frames every `stride` frames while a whole window fits
+  (a clip shorter than one window is one window of all its frames), or with
+  `center_windows` one window centred on every `stride`-th frame, the video's
+  edges padded by repeating its first and last frames;
+- the crops: the centre 224x224 crop, the ten crops (the four corners and the
+  centre, and their mirror images; each through the network, the ten
+  features averaged; a mirrored flow field has its x component negated), or
+  the whole frame resized to a 256-pixel short side (the network takes any
+  size from 193 pixels; its Mixed_5c is averaged over the larger space).
+
+Each stream's 1024-d Mixed_5c output is averaged over space and time; with
+both streams RGB and Flow are concatenated (2048-d, RGB first). Each row
+carries its window's start, centre and end time. Videos are streamed: every
+frame is decoded, resized and (for flow) compared with the next once, however
+much the windows overlap, and memory is bounded by the window, whatever the
+video's length.
+
+`PRESETS` names the protocols localisation research uses (THUMOS14 as CMCS
+and ActionFormer extract it, ActivityNet as ActionFormer uses it).
 """
 
 import dataclasses
-from typing import Iterable, Mapping, Optional, Sequence
+import itertools
+import json
+import os
+import tempfile
+from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
+from kinetics_i3d import errors
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
@@ -20,100 +42,280 @@ from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress as progress_lib
-from kinetics_i3d.video import windows
+from kinetics_i3d.video import windows as windows_lib
 
 FEATURE_SIZE = 1024
+CROPS = ('center', 'ten', 'full')
+
+
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+  """How a video becomes rows of features.
+
+  Attributes:
+    fps: the frame rate frames are resampled to; None keeps the video's own
+      frames (its native rate).
+    window: frames per window.
+    stride: frames between windows (their starts, or their centres).
+    center_windows: one window centred on every `stride`-th frame, edges
+      padded; else windows start every `stride` frames while they fit.
+    crops: 'center', 'ten' or 'full' (see the module docstring).
+  """
+  fps: Optional[float] = decoding.FPS
+  window: int = 64
+  stride: int = 64
+  center_windows: bool = False
+  crops: str = 'center'
+
+  def check(self) -> None:
+    """Raises InputError for settings that cannot be used, naming them."""
+    if self.window < 1 or self.stride < 1:
+      raise errors.InputError(
+          f'window={self.window}, stride={self.stride}: both must be at '
+          'least 1 frame')
+    if self.window < preprocessing.MIN_FRAMES:
+      raise errors.InputError(
+          f'window={self.window}: the network needs at least '
+          f'{preprocessing.MIN_FRAMES} frames')
+    if self.fps is not None and not self.fps > 0:
+      raise errors.InputError(f'fps={self.fps:g}: give a positive rate, or '
+                              'native')
+    if self.crops not in CROPS:
+      raise errors.InputError(f'crops={self.crops!r}: give one of '
+                              f'{", ".join(CROPS)}')
+
+  def settings(self) -> Dict[str, Any]:
+    """The settings, for a record of how features were made."""
+    return {'fps': 'native' if self.fps is None else self.fps,
+            'window': self.window, 'stride': self.stride,
+            'center_windows': self.center_windows, 'crops': self.crops}
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+  """A published feature protocol.
+
+  Attributes:
+    protocol: frame rate, windows and crops.
+    streams: the streams, concatenated in this order.
+    checkpoints: the released checkpoints, by stream.
+    source: where the protocol comes from.
+  """
+  protocol: Protocol
+  streams: Sequence[str]
+  checkpoints: Mapping[str, str]
+  source: str
+
+
+_IMAGENET = {'rgb': 'rgb_imagenet', 'flow': 'flow_imagenet'}
+PRESETS = {
+    'thumos14': Preset(
+        Protocol(fps=None, window=16, stride=4, crops='ten'), ('rgb', 'flow'),
+        _IMAGENET,
+        'THUMOS14 as CMCS (Liu et al., CVPR 2019) extracted it and '
+        'ActionFormer and TriDet read it: 16-frame snippets every 4 frames at '
+        'the videos\' own 30 fps, ten crops averaged, two-stream 2048-d'),
+    'activitynet': Preset(
+        Protocol(fps=25.0, window=16, stride=16, crops='center'),
+        ('rgb', 'flow'), _IMAGENET,
+        'ActivityNet v1.3 as ActionFormer uses I3D features: 16-frame '
+        'snippets every 16 frames at 25 fps, two-stream 2048-d (the crop is '
+        'unstated: the centre crop)'),
+}
+
+
+def preset(name: str) -> Preset:
+  """A preset by name.
+
+  Raises:
+    InputError: unknown name.
+  """
+  if name not in PRESETS:
+    raise errors.InputError(f'unknown preset {name!r}: the presets are '
+                            f'{", ".join(PRESETS)}')
+  return PRESETS[name]
 
 
 @dataclasses.dataclass
 class Features:
-  """Window features of one clip.
+  """The feature rows of one video or clip.
 
   Attributes:
-    features: float32 [num_windows, 1024 * len(streams)].
-    start_sec: [num_windows] start time of each window, seconds from the
-      video's start.
+    features: float32 [rows, 1024 * len(streams)].
+    start_sec: [rows] each window's start, seconds from the video's start
+      (for centred windows, nominal: before 0 at the video's start).
+    end_sec: [rows] the time just after each window's last frame.
     streams: the streams, in the order of the concatenation.
-    window: frames per window.
-    stride: frames between window starts.
+    protocol: how the rows were made.
+    fps: the frame rate of the frames (the video's own with native).
+    num_frames: frames of the stream the windows ran over.
   """
   features: np.ndarray
   start_sec: np.ndarray
+  end_sec: np.ndarray
   streams: Sequence[str]
-  window: int
-  stride: int
+  protocol: Protocol
+  fps: float
+  num_frames: int
+
+  @property
+  def center_sec(self) -> np.ndarray:
+    """Each window's centre, seconds from the video's start."""
+    return 0.5 * (self.start_sec + self.end_sec)
+
+  @property
+  def window(self) -> int:
+    return self.protocol.window
+
+  @property
+  def stride(self) -> int:
+    return self.protocol.stride
+
+  def metadata(self) -> Dict[str, Any]:
+    """Everything about the rows but their values, as JSON types."""
+    return {
+        'shape': list(self.features.shape),
+        'streams': list(self.streams),
+        'protocol': self.protocol.settings(),
+        'fps': self.fps,
+        'num_frames': self.num_frames,
+        'rows': [{'start_sec': float(a), 'center_sec': float(c),
+                  'end_sec': float(b)} for a, c, b in
+                 zip(self.start_sec, self.center_sec, self.end_sec)],
+    }
 
   def save(self, path: str) -> None:
-    """Writes an `.npz` with features, start_sec, streams, window, stride."""
+    """Writes an `.npz` with the features, their times and settings."""
+    settings = self.protocol.settings()
     np.savez(path, features=self.features, start_sec=self.start_sec,
+             center_sec=self.center_sec, end_sec=self.end_sec,
              streams=np.array(self.streams), window=self.window,
-             stride=self.stride)
+             stride=self.stride, fps=self.fps, num_frames=self.num_frames,
+             crops=self.protocol.crops,
+             center_windows=self.protocol.center_windows,
+             native_fps=settings['fps'] == 'native')
+
+  def save_npy(self, path: str, extra: Mapping[str, Any]) -> None:
+    """Writes `path` ([rows, D] float32, as localisation code reads it) and
+    its sidecar, `path` with `.json` for `.npy`: `metadata()` and `extra`.
+
+    The sidecar is written first and each file is renamed into place when
+    whole, so an `.npy` that exists has its sidecar.
+    """
+    sidecar = path[:-len('.npy')] + '.json'
+    _write_atomically(sidecar, lambda f: f.write(json.dumps(
+        {**extra, **self.metadata()}, indent=1).encode()))
+    _write_atomically(path, lambda f: np.save(
+        f, self.features.astype(np.float32)))
+
+
+def _write_atomically(path: str, write) -> None:
+  directory = os.path.dirname(os.path.abspath(path))
+  with tempfile.NamedTemporaryFile(dir=directory, delete=False,
+                                   prefix='.tmp-') as f:
+    try:
+      write(f)
+    except BaseException:
+      os.unlink(f.name)
+      raise
+  os.replace(f.name, path)
+
+
+def _crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
+  """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees."""
+  size = preprocessing.CROP_SIZE
+  height, width = clip.shape[2:4]
+  if crops == 'full':
+    return clip
+  if crops == 'center':
+    if (height, width) == (size, size):
+      return clip
+    return preprocessing.crop(clip, preprocessing.center_crop_offsets(
+        height, width))
+  corners = [(0, 0), (0, width - size), (height - size, 0),
+             (height - size, width - size),
+             preprocessing.center_crop_offsets(height, width)]
+  views = np.concatenate([preprocessing.crop(clip, o) for o in corners])
+  mirrored = views[:, :, :, ::-1]
+  if stream == 'flow':  # A mirrored motion moves the other way along x.
+    mirrored = mirrored * np.array([-1, 1], mirrored.dtype)
+  return np.concatenate([views, mirrored])
+
+
+def chunk_features(predictor: inference.Predictor,
+                   chunks: Iterable[preprocessing.Chunk],
+                   protocol: Protocol,
+                   batch_size: int = 1) -> Features:
+  """The features of a stream of chunks (`preprocessing.stream_video`).
+
+  Args:
+    predictor: runs the streams (its streams are the ones used).
+    chunks: consecutive frames: 224x224 crops for the centre crop, whole
+      resized frames for the others (`stream_video(cropped=False)`).
+    protocol: the windows and crops (its frame rate is the chunks').
+    batch_size: windows run together.
+
+  Returns:
+    The features.
+  """
+  chunks = iter(chunks)
+  first = next(chunks)  # Its frame rate is the video's.
+  num_frames = 0
+
+  def counted() -> Iterator[preprocessing.Chunk]:
+    nonlocal num_frames
+    for chunk in itertools.chain([first], chunks):
+      num_frames += len(chunk.times)
+      yield chunk
+
+  make = (windows_lib.centered_windows if protocol.center_windows else
+          windows_lib.sliding_windows)
+  windows = make(counted(), predictor.streams, protocol.window,
+                 protocol.stride, fps=first.fps)
+  starts, ends, rows = [], [], []
+  for window, outputs in inference.predict_windows(
+      predictor, windows, batch_size,
+      lambda clip, stream: _crop_views(clip, stream, protocol.crops)):
+    starts.append(window.start_sec)
+    ends.append(window.end_sec)
+    rows.append(outputs['features'])
+  return Features(np.stack(rows).astype(np.float32), np.array(starts),
+                  np.array(ends), tuple(predictor.streams), protocol,
+                  first.fps, num_frames)
 
 
 def extract(predictor: inference.Predictor,
             inputs: Mapping[str, np.ndarray],
-            window: int = 64,
-            stride: int = 64,
+            protocol: Protocol = Protocol(),
             start_sec: float = 0.0,
-            fps: float = decoding.FPS,
             batch_size: int = 4) -> Features:
-  """Window features of a clip held in memory.
+  """The features of a clip held in memory (`.npy` network inputs).
 
   Args:
     predictor: runs the streams (its streams are the ones used).
-    inputs: [1, T, H, W, C] clips by stream, of equal T.
-    window: frames per window.
-    stride: frames between window starts.
+    inputs: [1, T, H, W, C] clips by stream, of equal T (224x224 crops, or
+      whole frames for the ten crops or the full frame).
+    protocol: the windows and crops; its `fps` is the clip's frame rate
+      (25 when None).
     start_sec: the time of the clip's first frame.
-    fps: the clip's frame rate.
     batch_size: windows run together.
 
   Returns:
     The features.
 
   Raises:
-    ValueError: the streams differ in length, or window or stride is not
-      positive.
+    ValueError: the streams differ in length.
   """
   lengths = {inputs[s].shape[1] for s in predictor.streams}
   if len(lengths) != 1:
     raise ValueError(f'the streams have different lengths: {sorted(lengths)}')
+  fps = protocol.fps or decoding.FPS
   clip = {s: inputs[s][0] for s in predictor.streams}
   chunk = preprocessing.Chunk(
       clip.get('rgb'), clip.get('flow'),
-      start_sec + np.arange(lengths.pop(), dtype=np.float64) / fps)
-  return chunk_features(predictor, [chunk], window, stride, fps, batch_size)
-
-
-def chunk_features(predictor: inference.Predictor,
-                   chunks: Iterable[preprocessing.Chunk],
-                   window: int,
-                   stride: int,
-                   fps: float = decoding.FPS,
-                   batch_size: int = 1) -> Features:
-  """Window features of a stream of chunks (`preprocessing.stream_video`).
-
-  Args:
-    predictor: runs the streams (its streams are the ones used).
-    chunks: consecutive frames.
-    window: frames per window.
-    stride: frames between window starts.
-    fps: the frame rate.
-    batch_size: windows run together.
-
-  Returns:
-    The features of the regular windows.
-  """
-  rows, starts = [], []
-  clips = windows.sliding_windows(chunks, predictor.streams, window, stride,
-                                  fps=fps)
-  for clip, outputs in inference.predict_windows(predictor, clips,
-                                                 batch_size):
-    rows.append(outputs['features'])
-    starts.append(clip.start_sec)
-  return Features(np.stack(rows).astype(np.float32),
-                  np.array(starts, np.float64), tuple(predictor.streams),
-                  window, stride)
+      start_sec + np.arange(lengths.pop(), dtype=np.float64) / fps, fps)
+  return chunk_features(predictor, [chunk],
+                        dataclasses.replace(protocol, fps=fps), batch_size)
 
 
 def checkpoint_path(stream: str,
@@ -163,8 +365,7 @@ def load_predictor(streams: Sequence[str],
 
 def video_features(path: str,
                    streams: Sequence[str] = ('rgb',),
-                   window: int = 64,
-                   stride: int = 64,
+                   protocol: Protocol = Protocol(),
                    start_sec: Optional[float] = None,
                    end_sec: Optional[float] = None,
                    predictor: Optional[inference.Predictor] = None,
@@ -172,6 +373,7 @@ def video_features(path: str,
                    precision: str = 'float32',
                    flow_workers: int = 1,
                    flow_backend: str = 'opencv',
+                   batch_size: int = 1,
                    progress: bool = False) -> Features:
   """Features of a video in one call, for research code.
 
@@ -181,8 +383,8 @@ def video_features(path: str,
   Args:
     path: the video.
     streams: 'rgb', 'flow' or both (concatenated in that order).
-    window: frames per window (at 25 fps).
-    stride: frames between window starts.
+    protocol: frame rate, windows and crops (`PRESETS[name].protocol` for a
+      published one).
     start_sec: where to start in the video.
     end_sec: where to stop.
     predictor: reuse one across calls; built from `checkpoint_dir` if None.
@@ -190,22 +392,25 @@ def video_features(path: str,
     precision: 'float32' or 'bfloat16'.
     flow_workers: processes computing optical flow (OpenCV).
     flow_backend: one of `optical_flow.BACKENDS`.
+    batch_size: windows run together.
     progress: show a progress bar in seconds of video.
 
   Returns:
     The features.
 
   Raises:
-    InputError: the video or a checkpoint cannot be used (a
+    InputError: the protocol, the video or a checkpoint cannot be used (a
       `decoding.DecodingError` when it stops decoding part-way).
   """
+  protocol.check()
   predictor = predictor or load_predictor(streams, checkpoint_dir,
                                           precision=precision)
   with optical_flow.flow_engine(
       flow_backend, flow_workers if 'flow' in streams else 1) as engine:
     chunks = preprocessing.stream_video(
         path, rgb='rgb' in streams, flow='flow' in streams,
-        start_sec=start_sec, end_sec=end_sec, flow_engine=engine)
+        start_sec=start_sec, end_sec=end_sec, flow_engine=engine,
+        cropped=protocol.crops == 'center', fps=protocol.fps)
     if progress:
       chunks = progress_lib.in_video_seconds(chunks, path, start_sec, end_sec)
-    return chunk_features(predictor, chunks, window, stride)
+    return chunk_features(predictor, chunks, protocol, batch_size)

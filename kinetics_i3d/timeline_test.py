@@ -92,8 +92,9 @@ class StreamingEqualsWholeClipTest(absltest.TestCase):
     other, _ = self.rgb_model(self.rgb[:, ::-1], is_training=False)
     self.assertGreater(np.abs(other - rgb_logits).max(), 1e-2)
 
-    streamed = features.chunk_features(predictor, iter(self.chunks),
-                                       window=250, stride=250)
+    streamed = features.chunk_features(
+        predictor, iter(self.chunks), features.Protocol(window=250,
+                                                        stride=250))
     expected_features = np.concatenate([
         tf.reduce_mean(points['Mixed_5c'], axis=[1, 2, 3])
         for points in (rgb_points, flow_points)

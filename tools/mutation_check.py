@@ -70,7 +70,17 @@ MUTATIONS = (
              'net = tf.cast(inputs, self.dtype)',
              'net = tf.cast(inputs, self.dtype) * tf.cast('
              'self.dtype != tf.bfloat16, self.dtype)',
-             ('kinetics_i3d/models/inference_test.py::RealWeightsTest',)),
+             ('kinetics_i3d/models/inference_test.py::RealWeightsTest',
+              'kinetics_i3d/models/inference_test.py::FoldedTest::'
+              'test_forced_bfloat16_stays_near_float32_on_any_kernels')),
+    Mutation('bfloat16_everywhere',
+             'bfloat16 runs on machines without bfloat16 arithmetic',
+             'kinetics_i3d/models/precision.py',
+             '  supported, reason = bfloat16_support()\n  if supported:',
+             '  supported, reason = bfloat16_support()\n  if True:',
+             ('kinetics_i3d/models/precision_test.py',
+              'classify_video_test.py::ClassifyVideoTest::'
+              'test_bfloat16_without_bfloat16_arithmetic_runs_float32')),
     Mutation('flow_sample_unread',
              'evaluate_sample.py feeds zeros instead of the flow sample',
              'kinetics_i3d/commands/evaluate_sample.py',
@@ -101,12 +111,27 @@ MUTATIONS = (
               'test_rgb_and_flow_crops_line_up_on_a_non_square_video',)),
     Mutation('features_order', 'joint features put flow before RGB',
              'kinetics_i3d/models/inference.py',
-             "[outputs[f'{s}_features'].mean(axis=1) for s in "
-             'predictor.streams]',
-             "[outputs[f'{s}_features'].mean(axis=1) for s in "
-             'predictor.streams[::-1]]',
+             '         for s in predictor.streams], axis=1)',
+             '         for s in predictor.streams[::-1]], axis=1)',
              ('kinetics_i3d/features_test.py::ExtractTest::'
               'test_joint_concatenates_rgb_then_flow',)),
+    Mutation('ten_crops_unmirrored',
+             'the ten crops repeat the five instead of mirroring them',
+             'kinetics_i3d/features.py',
+             'mirrored = views[:, :, :, ::-1]', 'mirrored = views',
+             ('kinetics_i3d/features_test.py::CropsTest',)),
+    Mutation('mirrored_flow_keeps_x',
+             'a mirrored flow crop keeps its x motion',
+             'kinetics_i3d/features.py',
+             'mirrored = mirrored * np.array([-1, 1], mirrored.dtype)',
+             'mirrored = mirrored * np.array([1, 1], mirrored.dtype)',
+             ('kinetics_i3d/features_test.py::CropsTest',)),
+    Mutation('native_fps_resampled',
+             'native frame rate resamples to 25 fps',
+             'kinetics_i3d/video/decoding.py',
+             '    self.native = fps is None\n    self.fps = fps',
+             '    self.native = False\n    fps = fps or FPS\n    self.fps = fps',
+             ('kinetics_i3d/features_test.py::VideoTimesTest',)),
     Mutation('freeze_up_to_ignored', '--freeze_up_to is ignored', _TRAINER,
              'frozen = set(i3d.VALID_ENDPOINTS[:last + 1])', 'frozen = set()',
              _TRAINER_TESTS),
@@ -172,7 +197,7 @@ def run(mutation: Mutation) -> Optional[str]:
       f.write(apply(mutation, original))
     result = subprocess.run(
         [sys.executable, '-m', 'pytest', '-q', '-x', '--numprocesses=0',
-         *mutation.tests],
+         '-m', '', *mutation.tests],  # The named tests, slow ones too.
         cwd=repo_paths.ROOT, capture_output=True, text=True, check=False)
   finally:
     with open(path, 'w') as f:

@@ -122,11 +122,13 @@ def _window_and_stride() -> Tuple[int, int]:
   return window, stride
 
 
-def _json(video: str, stream_names: Sequence[str], timeline: timeline_lib.Timeline,
-          class_names: Sequence[str], top_k: int) -> str:
+def _json(video: str, predictor: inference.Predictor,
+          timeline: timeline_lib.Timeline, class_names: Sequence[str],
+          top_k: int) -> str:
   output = {
       'video': video,
-      'streams': list(stream_names),
+      'streams': list(predictor.streams),
+      'precision': predictor.precision,
       'frames': timeline.num_frames,
       'start_sec': timeline.start_sec,
       'norm_of_logits': float(np.linalg.norm(timeline.logits)),
@@ -168,7 +170,7 @@ def main(argv: Sequence[str]) -> None:
     timeline = timeline_lib.classify(predictor, chunks, window, stride)
   top_k = min(FLAGS.top_k, len(class_names))
   if FLAGS.json:
-    print(_json(video, stream_names, timeline, class_names, top_k))
+    print(_json(video, predictor, timeline, class_names, top_k))
   else:
     if not timeline.partial:
       print(report.format_report(timeline.logits, class_names, top_k), end='')

@@ -1,8 +1,16 @@
 """Flags that several commands share, defined the same way in each."""
 
+from typing import Optional, Tuple
+
 from absl import flags
 
+from kinetics_i3d import errors
+from kinetics_i3d import features
 from kinetics_i3d.models import precision
+
+# The flags a feature preset sets.
+_PRESET_FLAGS = ('eval_type', 'fps', 'window', 'stride', 'center_windows',
+                 'crops', 'imagenet_pretrained')
 
 
 def define_checkpoint_flags() -> None:
@@ -26,3 +34,73 @@ def define_precision_flag(what: str = 'the forward pass') -> None:
       f'Arithmetic of {what}; bfloat16 runs only where the CPU or GPU has '
       'bfloat16 arithmetic (AVX512_BF16, AMX, compute capability 8.0+), '
       'float32 elsewhere.')
+
+
+def define_protocol_flags(
+    flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Defines the feature protocol's flags (`features.Protocol`), --preset."""
+  flags.DEFINE_string('fps', '25', 'Frame rate: a number of frames per '
+                      'second, or native (the video\'s own frames).',
+                      flag_values=flag_values)
+  flags.DEFINE_integer('window', 64, 'Frames per window.',
+                       flag_values=flag_values)
+  flags.DEFINE_integer('stride', 64, 'Frames between windows.',
+                       flag_values=flag_values)
+  flags.DEFINE_boolean('center_windows', False,
+                       'A window centred on every --stride-th frame, the '
+                       'edges padded with the first and last frames.',
+                       flag_values=flag_values)
+  flags.DEFINE_enum('crops', 'center', list(features.CROPS),
+                    'center (224x224), ten (corners, centre and their '
+                    'mirrors, averaged) or full (the whole resized frame).',
+                    flag_values=flag_values)
+  flags.DEFINE_string('preset', None, 'A published protocol, which sets the '
+                      'streams, frame rate, windows and crops: '
+                      f'{", ".join(features.PRESETS)}.',
+                      flag_values=flag_values)
+
+
+def protocol_and_preset(
+    values: flags.FlagValues = flags.FLAGS
+) -> Tuple[features.Protocol, Optional[features.Preset]]:
+  """The protocol of the flags, or of --preset (which no flag may contradict).
+
+  Args:
+    values: the parsed flags (`define_protocol_flags`).
+
+  Returns:
+    The protocol, and the preset when one was named.
+
+  Raises:
+    InputError: an unknown preset, a flag set beside it, a malformed --fps or
+      settings that cannot be used.
+  """
+  if values.preset is None:
+    if values.fps == 'native':
+      fps = None
+    else:
+      try:
+        fps = float(values.fps)
+      except ValueError:
+        raise errors.InputError(f'--fps={values.fps}: give a number of frames '
+                                'per second, or native') from None
+    protocol = features.Protocol(fps, values.window, values.stride,
+                                 values.center_windows, values.crops)
+    protocol.check()
+    return protocol, None
+  preset = features.preset(values.preset)
+  given = [f'--{name}' for name in _PRESET_FLAGS
+           if name in values and values[name].present]
+  if given:
+    raise errors.InputError(
+        f'--preset={values.preset} sets {", ".join(given)}: leave them out, '
+        'or give the settings without the preset')
+  return preset.protocol, preset
+
+
+def describe_preset(name: str, preset: features.Preset) -> str:
+  """The line a command prints about the preset it follows."""
+  settings = ', '.join(f'{k}={v}' for k, v in preset.protocol.settings().items())
+  return (f'Preset {name}: streams {"+".join(preset.streams)} '
+          f'({", ".join(preset.checkpoints.values())}), {settings}. '
+          f'{preset.source}.')

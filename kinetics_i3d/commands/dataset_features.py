@@ -3,13 +3,16 @@ r"""Extracts I3D features of every clip of a data set, on Apache Beam.
 From prepared shards (`prepare_dataset.py`):
 
   python dataset_features.py --shards=OUT/train --output=FEATURES/train \
-      [--eval_type=rgb|flow|joint] [--window=64] [--stride=64]
+      [--eval_type=rgb|flow|joint] [--window=64] [--stride=64] \
+      [--center_windows] [--crops=center|ten|full] [--preset=...]
 
 or from a manifest, decoding the videos (the flags of `prepare_dataset.py`):
 
   python dataset_features.py --manifest=kinetics400/val.csv --videos=VIDEOS \
       --output=FEATURES/val --label_map=kinetics400
 
+The protocol flags (--fps, --window, --stride, --center_windows, --crops,
+--preset) are those of `extract_features.py`; shards hold frames at 25 fps.
 Writes FEATURES/train-<i>-of-<n>.tfrecord: one `tf.train.Example` per clip
 (see `kinetics_i3d/pipelines/features.py` for its keys). Each worker loads
 the checkpoints of --checkpoint_dir once. Runs on Beam's DirectRunner with a
@@ -25,6 +28,7 @@ from absl import flags
 import apache_beam as beam
 
 from kinetics_i3d import cli
+from kinetics_i3d import errors
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.datasets import manifests
@@ -32,6 +36,7 @@ from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import features
 from kinetics_i3d.pipelines import options
+from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 
 FLAGS = flags.FLAGS
@@ -47,8 +52,7 @@ def define_flags() -> None:
                       required=True)
   flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
                     'Streams: joint concatenates RGB and Flow.')
-  flags.DEFINE_integer('window', 64, 'Frames per window.')
-  flags.DEFINE_integer('stride', 64, 'Frames between windows.')
+  common_flags.define_protocol_flags()
   flags.DEFINE_string(
       'checkpoint_dir', None,
       'The released checkpoints, a path every worker can read (default: '
@@ -64,15 +68,19 @@ def _run_pipeline(argv: Sequence[str]) -> int:
   """Builds and runs the pipeline; returns the exit status."""
   if bool(FLAGS.shards) == bool(FLAGS.videos):
     raise app.UsageError('give --shards, or --videos (and --manifest)')
-  if FLAGS.window < 1 or FLAGS.stride < 1:
-    raise app.UsageError('--window and --stride must be positive')
-  streams = ('rgb', 'flow') if FLAGS.eval_type == 'joint' else (
-      FLAGS.eval_type,)
+  protocol, preset = common_flags.protocol_and_preset()
+  if preset:
+    print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
+  if FLAGS.shards and protocol.fps not in (None, decoding.FPS):
+    raise errors.InputError(
+        f'--fps={FLAGS.fps}: the shards hold frames at {decoding.FPS:g} fps; '
+        'give --fps=25 or native, or extract from the videos (--manifest)')
+  streams = (tuple(preset.streams) if preset else
+             streams_lib.EVAL_TYPES[FLAGS.eval_type])
   directory = locations.checkpoint_dir(
       [streams_lib.checkpoint_name(s, True) for s in streams],
       FLAGS.checkpoint_dir)
-  settings = features.Settings(streams, directory, FLAGS.window,
-                               FLAGS.stride, FLAGS.precision,
+  settings = features.Settings(streams, directory, protocol, FLAGS.precision,
                                FLAGS.flow_backend)
   # Fails here, with one line, rather than in every worker.
   features.check_checkpoints(settings)

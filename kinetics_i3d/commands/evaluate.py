@@ -86,7 +86,8 @@ def main(argv: Sequence[str]) -> None:
     evaluation.save_logits(FLAGS.logits_out, logits, labels,
                            first.class_names)
   if FLAGS.json:
-    print(json.dumps({'clips': len(labels), 'accuracy': results}, indent=2))
+    print(json.dumps({'clips': len(labels), 'precision': predictor.precision,
+                      'accuracy': results}, indent=2))
     return
   for name, values in results.items():
     print(f'{name}: top-1 {values["top_1"]:.4f}, top-5 {values["top_5"]:.4f} '

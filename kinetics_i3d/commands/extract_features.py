@@ -1,20 +1,32 @@
-"""Extracts I3D features of videos or `.npy` clips into `.npz` files.
+"""Extracts I3D features of videos or `.npy` clips, as localisation research
+reads them.
 
   python extract_features.py INPUT... --out DIR [--eval_type=rgb|flow|joint]
-      [--window=64] [--stride=64] [--precision=float32|bfloat16]
+      [--fps=25|native|N] [--window=64] [--stride=64] [--center_windows]
+      [--crops=center|ten|full] [--preset=thumos14|activitynet]
+      [--format=npz|npy] [--precision=float32|bfloat16]
 
-INPUT is a video (preprocessed as in `preprocess_video.py`), an `.npy` clip
-(`X_rgb.npy` or `X_flow.npy`, as `preprocess_video.py` writes; for `joint`
-the other stream's file must lie beside it), or a folder of them. Each gives
-`DIR/<name>.npz` holding `features` [windows, 1024 or 2048], `start_sec`,
-`streams`, `window` and `stride` (see `kinetics_i3d/features.py`). Inputs
-whose output exists are skipped, so a run over a folder resumes; a failing
-input is reported in one line and the others go on.
+INPUT is a video, an `.npy` clip (`X_rgb.npy` or `X_flow.npy`, as
+`preprocess_video.py` writes; for `joint` the other stream's file must lie
+beside it) or a folder of them. The frames are resampled to --fps (or kept as
+decoded with `native`), cut into windows of --window frames every --stride
+frames (or, with --center_windows, centred on every --stride-th frame, the
+edges padded), cropped (--crops), and each window's Mixed_5c is averaged over
+space and time (see `kinetics_i3d/features.py`). --preset sets all of these,
+and the streams, to a published protocol, and prints them.
+
+Output: `DIR/<name>.npz` (`features` [rows, 1024 or 2048], each row's
+`start_sec`, `center_sec`, `end_sec`, and the settings), or with
+--format=npy `DIR/<name>.npy` [rows, D] float32, the file localisation code
+reads, and `DIR/<name>.json` beside it: the settings, checkpoints,
+precision, frame rate, frame count and each row's times. Inputs whose output
+exists are skipped, so a run over a folder resumes; a failing input is
+reported in one line and the others go on.
 """
 
 import os
 import sys
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from absl import app
 from absl import flags
@@ -22,6 +34,7 @@ import av
 import cv2
 import tqdm
 
+import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import features
@@ -41,14 +54,17 @@ def define_flags() -> None:
   flags.DEFINE_string('out', None, 'Output folder.', required=True)
   flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
                     'Streams: joint concatenates RGB and Flow.')
-  flags.DEFINE_integer('window', 64, 'Frames per window.')
-  flags.DEFINE_integer('stride', 64, 'Frames between windows.')
+  common_flags.define_protocol_flags()
+  flags.DEFINE_enum('format', 'npz', ['npz', 'npy'],
+                    'npz: features, times and settings in one file; npy: '
+                    '[rows, D] float32 with a .json sidecar.')
   common_flags.define_precision_flag()
   common_flags.define_checkpoint_flags()
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
                        '(OpenCV).')
   optical_flow.define_backend_flag()
+
 
 _SUFFIXES = {'rgb': '_rgb.npy', 'flow': '_flow.npy'}
 
@@ -102,46 +118,76 @@ def _npy_inputs(path: str, stream_names: Sequence[str]) -> Dict[str, object]:
   }
 
 
-def _extract(path: str, predictor: inference.Predictor) -> features.Features:
+def _extract(path: str, predictor: inference.Predictor,
+             protocol: features.Protocol) -> features.Features:
   stream_names = predictor.streams
   if path.endswith('.npy'):
+    if protocol.crops != 'center' or protocol.fps not in (None,
+                                                          decoding.FPS):
+      raise errors.InputError(
+          'an .npy clip holds 224x224 crops at 25 fps: extract from the '
+          'video for other crops or frame rates')
     return features.extract(predictor, _npy_inputs(path, stream_names),
-                            FLAGS.window, FLAGS.stride)
-  return features.video_features(path, stream_names, FLAGS.window,
-                                 FLAGS.stride, predictor=predictor,
+                            protocol)
+  return features.video_features(path, stream_names, protocol,
+                                 predictor=predictor,
                                  flow_workers=FLAGS.flow_workers,
                                  flow_backend=FLAGS.flow_backend,
                                  progress=True)
+
+
+def _record(path: str, preset: Optional[features.Preset],
+            checkpoints: Dict[str, str],
+            predictor: inference.Predictor) -> Dict[str, object]:
+  """What the sidecar says beyond the features' own metadata."""
+  return {
+      'input': os.path.abspath(path),
+      'preset': FLAGS.preset,
+      'preset_source': preset.source if preset else None,
+      'checkpoints': {s: os.path.abspath(p) for s, p in checkpoints.items()},
+      'precision': predictor.precision,
+      'kinetics_i3d_version': kinetics_i3d.__version__,
+  }
 
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
   if len(argv) < 2:
     raise app.UsageError('give one or more INPUT videos, .npy clips or folders')
-  if FLAGS.window < 1 or FLAGS.stride < 1:
-    raise app.UsageError('--window and --stride must be positive')
+  protocol, preset = common_flags.protocol_and_preset()
+  stream_names = (tuple(preset.streams) if preset else
+                  streams_lib.EVAL_TYPES[FLAGS.eval_type])
+  if preset:
+    print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
   inputs = _expand(argv[1:])
-  stream_names = streams_lib.EVAL_TYPES[FLAGS.eval_type]
+  checkpoints = {
+      s: locations.checkpoint(streams_lib.checkpoint_name(
+          s, FLAGS.imagenet_pretrained), FLAGS.checkpoint_dir)
+      for s in stream_names
+  }
   predictor = inference.Predictor(
-      locations.load_models(stream_names, FLAGS.checkpoint_dir,
-                            FLAGS.imagenet_pretrained), FLAGS.precision)
+      {s: streams_lib.load_model(s, p) for s, p in checkpoints.items()},
+      FLAGS.precision)
   os.makedirs(FLAGS.out, exist_ok=True)
   failures, written = [], 0
   for path in tqdm.tqdm(inputs, unit='clip'):
-    output = os.path.join(FLAGS.out, _name(path) + '.npz')
+    output = os.path.join(FLAGS.out, f'{_name(path)}.{FLAGS.format}')
     if os.path.exists(output):
       continue
     try:
-      result = _extract(path, predictor)
+      result = _extract(path, predictor, protocol)
     except errors.InputError as error:
       failures.append(f'failed: {path}: {error}')
       continue
     except (cv2.error, av.error.FFmpegError, MemoryError) as error:
       failures.append(f'failed: {path}: {type(error).__name__}: {error}')
       continue
-    tmp = output[:-len('.npz')] + '.tmp.npz'
-    result.save(tmp)
-    os.replace(tmp, output)
+    if FLAGS.format == 'npy':
+      result.save_npy(output, _record(path, preset, checkpoints, predictor))
+    else:
+      tmp = output[:-len('.npz')] + '.tmp.npz'
+      result.save(tmp)
+      os.replace(tmp, output)
     written += 1
   print(f'{written} written, {len(inputs) - written - len(failures)} already '
         f'there, {len(failures)} failed; in {FLAGS.out}.')

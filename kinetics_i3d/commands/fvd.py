@@ -90,6 +90,7 @@ def main(argv: Sequence[str]) -> None:
         'kvd': kvd_value,
         'num_videos': [s.statistics.count for s in stats],
         'num_frames': stats[0].num_frames,
+        'precision': stats[0].precision,
     }))
   else:
     print(f'FVD: {fvd_value:.4f}')

@@ -17,8 +17,8 @@ TensorFlow's executor can run them concurrently, or, for long windows, one
 after the other to halve the peak memory.
 """
 
-from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional,
-                    Tuple)
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    Optional, Tuple)
 
 import numpy as np
 import tensorflow as tf
@@ -205,7 +205,9 @@ class Predictor(tf.Module):
 def predict_windows(
     predictor: Predictor,
     windows: Iterable[Any],
-    batch_size: int = 1) -> Iterator[Tuple[Any, Dict[str, np.ndarray]]]:
+    batch_size: int = 1,
+    views: Optional[Callable[[np.ndarray, str], np.ndarray]] = None
+) -> Iterator[Tuple[Any, Dict[str, np.ndarray]]]:
   """Runs the predictor on windows, a few at a time, as they arrive.
 
   Args:
@@ -214,6 +216,9 @@ def predict_windows(
       (`video.windows.Window`); consecutive windows of one length run in
       batches.
     batch_size: windows run together at most.
+    views: maps a window's clip of a stream (and the stream's name) to the
+      [views, frames, h, w, C] clips the network sees, e.g. crops; a window's
+      outputs are averaged over its views. None: the clip itself.
 
   Yields:
     (window, outputs) in the order of the windows; outputs holds 'logits'
@@ -224,16 +229,21 @@ def predict_windows(
   batch = []
 
   def run():
-    outputs = predictor({
-        s: (batch[0].inputs[s] if len(batch) == 1 else
-            np.concatenate([w.inputs[s] for w in batch]))
-        for s in predictor.streams
-    })
+    clips = {s: [views(w.inputs[s], s) if views else w.inputs[s]
+                 for w in batch] for s in predictor.streams}
+    count = len(clips[predictor.streams[0]][0])
+    outputs = predictor({s: np.concatenate(c) if len(c) > 1 else c[0]
+                         for s, c in clips.items()})
+
+    def per_window(values: np.ndarray) -> np.ndarray:
+      return values.reshape((len(batch), count) + values.shape[1:]).mean(1)
+
+    logits = per_window(outputs['logits'])
     features = np.concatenate(
-        [outputs[f'{s}_features'].mean(axis=1) for s in predictor.streams],
-        axis=1)
+        [per_window(outputs[f'{s}_features'].mean(axis=1))
+         for s in predictor.streams], axis=1)
     for i, window in enumerate(batch):
-      yield window, {'logits': outputs['logits'][i], 'features': features[i]}
+      yield window, {'logits': logits[i], 'features': features[i]}
 
   for window in windows:
     length = window.inputs[predictor.streams[0]].shape[1]

@@ -59,6 +59,23 @@ def onednn_isa_cap() -> str:
   return os.environ.get('ONEDNN_MAX_CPU_ISA', '').strip().upper()
 
 
+def onednn_enabled() -> bool:
+  """Whether TensorFlow runs oneDNN's kernels (`kinetics_i3d` turns them on
+  unless the user set `TF_ENABLE_ONEDNN_OPTS`)."""
+  return os.environ.get('TF_ENABLE_ONEDNN_OPTS', '1') != '0'
+
+
+def cpu_has_bfloat16() -> bool:
+  """Whether the CPU has bfloat16 dot products (AVX512_BF16 or AMX)."""
+  return bool(cpu_flags() & set(_BF16_CPU_FLAGS))
+
+
+def isa_cap_excludes_bfloat16() -> bool:
+  """Whether `ONEDNN_MAX_CPU_ISA` keeps oneDNN below its bfloat16 ISAs."""
+  mask = _ONEDNN_ISA_MASKS.get(onednn_isa_cap())
+  return mask is not None and (mask & _BF16_ISA) != _BF16_ISA
+
+
 def _gpu_support() -> Tuple[bool, str]:
   gpu = tf.config.list_physical_devices('GPU')[0]
   details = tf.config.experimental.get_device_details(gpu)
@@ -72,20 +89,17 @@ def _gpu_support() -> Tuple[bool, str]:
 
 
 def _cpu_support() -> Tuple[bool, str]:
-  if os.environ.get('TF_ENABLE_ONEDNN_OPTS', '1') == '0':
+  if not onednn_enabled():
     return False, ('TF_ENABLE_ONEDNN_OPTS=0 leaves TensorFlow on Eigen\'s '
                    'bfloat16 convolutions, which are slow and accumulate in '
                    'bfloat16')
-  flags = cpu_flags()
-  if not flags & set(_BF16_CPU_FLAGS):
+  if not cpu_has_bfloat16():
     return False, ('this CPU has no bfloat16 arithmetic (neither '
                    f'{" nor ".join(_BF16_CPU_FLAGS)})')
-  cap = onednn_isa_cap()
-  if cap in _ONEDNN_ISA_MASKS and (
-      _ONEDNN_ISA_MASKS[cap] & _BF16_ISA) != _BF16_ISA:
-    return False, (f'ONEDNN_MAX_CPU_ISA={cap} keeps oneDNN from the CPU\'s '
-                   'bfloat16 instructions')
-  found = sorted(flags & set(_BF16_CPU_FLAGS))
+  if isa_cap_excludes_bfloat16():
+    return False, (f'ONEDNN_MAX_CPU_ISA={onednn_isa_cap()} keeps oneDNN from '
+                   'the CPU\'s bfloat16 instructions')
+  found = sorted(cpu_flags() & set(_BF16_CPU_FLAGS))
   return True, f'the CPU has {" and ".join(found)}'
 
 

@@ -4,17 +4,18 @@
         --ClipFeatures--> one tf.train.Example per clip --> TFRecord shards
 
 Each worker loads the checkpoints once (`DoFn.setup`) and computes a clip's
-window features as `kinetics_i3d.features` does (Mixed_5c averaged over space
-and over windows of `window` frames every `stride`; RGB then Flow): from a
-manifest the video is decoded, resized, centre-cropped and (for Flow) run
-through TV-L1 by `preprocessing.stream_video`; from shards the JPEG frames
-and quantised flow are decoded and centre-cropped, as `evaluate.py` reads
-them. A clip that fails is counted and listed in the log, not written.
+features as `kinetics_i3d.features` does, with its `Protocol` (frame rate,
+windows, crops; RGB then Flow): from a manifest the video is decoded,
+resized, cropped and (for Flow) run through TV-L1 by
+`preprocessing.stream_video`; from shards the JPEG frames (stored at 25 fps,
+whole) and quantised flow are decoded, as `evaluate.py` reads them. A clip
+that fails is counted and listed in the log, not written.
 
 Each output record is a `tf.train.Example` with `media_id`, `label/index`,
 `label/string`, `features` (float32, [num_windows * feature_size] row-major),
-`num_windows`, `feature_size`, `window_start_sec` (seconds in the source
-video, whichever the input), `streams`, `window` and `stride`;
+`num_windows`, `feature_size`, `window_start_sec`, `window_center_sec` and
+`window_end_sec` (seconds in the source video, whichever the input),
+`streams`, `window`, `stride`, `fps`, `crops` and `center_windows`;
 `read_features` reads them back.
 """
 
@@ -48,15 +49,14 @@ class Settings:
     streams: ('rgb',), ('flow',) or both.
     checkpoint_dir: the released checkpoints (a path every worker sees), or
       None for each worker's user cache.
-    window: frames per window.
-    stride: frames between window starts.
+    protocol: frame rate, windows and crops (shards hold 25 fps frames:
+      their protocol's rate is 25 or native).
     precision: 'float32' or 'bfloat16'.
     flow_backend: one of `optical_flow.BACKENDS` (manifest input).
   """
   streams: Tuple[str, ...] = ('rgb',)
   checkpoint_dir: Optional[str] = None
-  window: int = 64
-  stride: int = 64
+  protocol: features_lib.Protocol = features_lib.Protocol()
   precision: str = 'float32'
   flow_backend: str = 'auto'
 
@@ -93,9 +93,14 @@ def _record(media_id: str, label_index: int, label: str,
       'num_windows': ints([result.features.shape[0]]),
       'feature_size': ints([result.features.shape[1]]),
       'window_start_sec': floats(result.start_sec),
+      'window_center_sec': floats(result.center_sec),
+      'window_end_sec': floats(result.end_sec),
       'streams': strings(result.streams),
       'window': ints([result.window]),
       'stride': ints([result.stride]),
+      'fps': floats([result.fps]),
+      'crops': strings([result.protocol.crops]),
+      'center_windows': ints([int(result.protocol.center_windows)]),
   }))
   return example.SerializeToString()
 
@@ -110,9 +115,14 @@ def read_features(serialized: bytes) -> Tuple[str, int, np.ndarray]:
           feature['label/index'].int64_list.value[0], values.reshape(shape))
 
 
-def shard_chunks(example: tf.train.SequenceExample,
-                 streams: Sequence[str]) -> Iterator[preprocessing.Chunk]:
-  """A prepared clip's centre-cropped network inputs, as one chunk.
+def shard_chunks(example: tf.train.SequenceExample, streams: Sequence[str],
+                 cropped: bool = True) -> Iterator[preprocessing.Chunk]:
+  """A prepared clip's network inputs, as one chunk.
+
+  Args:
+    example: the clip.
+    streams: 'rgb', 'flow' or both.
+    cropped: the centre 224x224 crops; else the whole stored frames.
 
   Raises:
     InputError: the example lacks a requested stream.
@@ -127,10 +137,11 @@ def shard_chunks(example: tf.train.SequenceExample,
         sequence_examples.decode_jpeg(f.bytes_list.value[0]).numpy()
         for f in lists[key].feature
     ])
-    offsets = preprocessing.center_crop_offsets(*frames.shape[1:3])
+    if cropped:
+      frames = preprocessing.crop(
+          frames, preprocessing.center_crop_offsets(*frames.shape[1:3]))
     arrays[stream] = sequence_examples.images_to_network(
-        preprocessing.crop(frames, offsets).astype(np.float32) / 255.0,
-        stream)
+        frames.astype(np.float32) / 255.0, stream)
   stamps = lists['image/timestamp'].feature if 'image/timestamp' in lists else (
       lists[sequence_examples.FLOW_PREFIX + 'image/timestamp'].feature)
   times = np.array([s.int64_list.value[0] for s in stamps]) / 1e6
@@ -169,10 +180,12 @@ class ClipFeatures(beam.DoFn):
   def _from_clip(self, clip: manifests.ClipSpec):
     if not clip.video:
       raise errors.MissingFileError('its video is not in --videos')
+    protocol = self._settings.protocol
     chunks = preprocessing.stream_video(
         clip.video, rgb='rgb' in self._settings.streams,
         flow='flow' in self._settings.streams, start_sec=clip.start_sec,
-        end_sec=clip.end_sec, flow_engine=self._engine)
+        end_sec=clip.end_sec, flow_engine=self._engine,
+        cropped=protocol.crops == 'center', fps=protocol.fps)
     # Times in the source video, as the shards store them.
     offset = clip.clip_start_sec if clip.start_sec is None else 0.0
     return (clip.media_id, self._label_indices.get(clip.label, -1),
@@ -185,7 +198,8 @@ class ClipFeatures(beam.DoFn):
     label = context['clip/label/string'].bytes_list.value
     return (sequence_examples.media_id(example), index[0] if index else -1,
             label[0].decode() if label else '',
-            shard_chunks(example, self._settings.streams))
+            shard_chunks(example, self._settings.streams,
+                         self._settings.protocol.crops == 'center'))
 
   def process(self, element):
     try:
@@ -193,9 +207,8 @@ class ClipFeatures(beam.DoFn):
         media_id, index, label, chunks = self._from_clip(element)
       else:
         media_id, index, label, chunks = self._from_example(element)
-      result = features_lib.chunk_features(
-          self._predictor, chunks, self._settings.window,
-          self._settings.stride)
+      result = features_lib.chunk_features(self._predictor, chunks,
+                                           self._settings.protocol)
     except Exception as error:  # pylint: disable=broad-except
       # A bad clip must not stop the run; it is counted and logged.
       self._failed.inc()

@@ -44,8 +44,11 @@ class FeaturesPipelineTest(absltest.TestCase):
           os.path.join(root, 'videos', label, f'{label}.mkv'),
           synthetic_videos.moving_texture(20, 48, 64, dx=dx))
     clips = manifests.from_class_folders(os.path.join(root, 'videos'))
-    settings = features.Settings(('rgb',), checkpoint_dir, window=16,
-                                 stride=4)
+    # Whole frames and centred windows, so that the protocol must reach the
+    # workers (centres at frames 0 and 10).
+    protocol = features_lib.Protocol(window=16, stride=10, center_windows=True,
+                                     crops='full')
+    settings = features.Settings(('rgb',), checkpoint_dir, protocol)
     from_videos = _run(beam.Create(clips), settings, {'left': 0, 'right': 1},
                        os.path.join(root, 'from_videos'))
     shards = prepare.Settings(os.path.join(root, 'shards'), ('rgb',))
@@ -57,8 +60,8 @@ class FeaturesPipelineTest(absltest.TestCase):
     predictor = features_lib.load_predictor(('rgb',), checkpoint_dir)
     for index, clip in enumerate(clips):
       expected = features_lib.video_features(
-          clip.video, window=16, stride=4, predictor=predictor).features
-      self.assertEqual(expected.shape, (2, 1024))  # Windows at 0 and 4.
+          clip.video, protocol=protocol, predictor=predictor).features
+      self.assertEqual(expected.shape, (2, 1024))
       _, label, values = from_videos[clip.media_id]
       self.assertEqual(label, index)
       np.testing.assert_allclose(values, expected, rtol=1e-4, atol=1e-4)

@@ -4,7 +4,9 @@ Frames are decoded with PyAV (FFmpeg). The output frame k shows the video at
 time start + k / fps: it is the decoded frame whose timestamp is closest to
 that time (the earlier one on a tie), so frames are dropped or repeated as the
 source rate requires, and variable frame rates work. This is what MediaPipe's
-`PacketResamplerCalculator` does in DeepMind's Kinetics pipeline.
+`PacketResamplerCalculator` does in DeepMind's Kinetics pipeline. With
+`fps=None` (native) every decoded frame is kept, at its own timestamp, as
+localisation features at a video's own frame rate are computed.
 
 `FrameReader` yields the resampled frames as they are decoded, so a video of
 any length streams through in constant memory; `decode` keeps them all.
@@ -109,7 +111,7 @@ class _Resampler:
   """Picks, for each output time, the decoded frame closest to it.
 
   Frames arrive in presentation order; each is transformed at most once.
-  `add` and `finish` return the frames they emit.
+  `add` and `finish` return the (time, frame) pairs they emit.
   """
 
   def __init__(self, transform, fps: float, start: float, end: float):
@@ -124,13 +126,15 @@ class _Resampler:
   def _target(self) -> float:
     return self._start + self.count / self._fps
 
-  def _emit(self, index: int, frame: av.VideoFrame) -> Any:
+  def _emit(self, index: int, frame: av.VideoFrame) -> Tuple[float, Any]:
     if self._last is None or self._last[0] != index:
       self._last = (index, self._transform(frame.to_ndarray(format='rgb24')))
+    time = self._target()
     self.count += 1
-    return self._last[1]
+    return time, self._last[1]
 
-  def add(self, time: float, index: int, frame: av.VideoFrame) -> List[Any]:
+  def add(self, time: float, index: int,
+          frame: av.VideoFrame) -> List[Tuple[float, Any]]:
     emitted = []
     while self._target() < self._end - _TIME_TOLERANCE and (
         time >= self._target()):
@@ -143,13 +147,47 @@ class _Resampler:
     self._previous = (time, index, frame)
     return emitted
 
-  def finish(self, end: float) -> List[Any]:
+  def finish(self, end: float) -> List[Tuple[float, Any]]:
     """Fills the output times before `end` with the last frame."""
     emitted = []
     while self._previous is not None and self._target() < min(
         end, self._end) - _TIME_TOLERANCE:
       emitted.append(self._emit(*self._previous[1:]))
     return emitted
+
+
+class _Native:
+  """Keeps every decoded frame between the start and end times, at its own
+  time; the interface of `_Resampler`.
+
+  Raises InputError for timestamps that do not increase: such a video has no
+  native rate to keep.
+  """
+
+  def __init__(self, transform, start: float, end: float, path: str):
+    self._transform = transform
+    self._start = start
+    self._end = end
+    self._path = path
+    self._previous = None
+
+  def add(self, time: float, index: int,
+          frame: av.VideoFrame) -> List[Tuple[float, Any]]:
+    del index
+    if self._previous is not None and time <= self._previous:
+      raise errors.InputError(
+          f'{self._path} has no native frame rate (two frames at '
+          f'{time:.3f} s, or out of order): resample it (--fps=25, or '
+          'another rate)')
+    self._previous = time
+    if not (self._start - _TIME_TOLERANCE <= time <
+            self._end - _TIME_TOLERANCE):
+      return []
+    return [(time, self._transform(frame.to_ndarray(format='rgb24')))]
+
+  def finish(self, end: float) -> List[Tuple[float, Any]]:
+    del end
+    return []
 
 
 class FrameReader:
@@ -166,7 +204,7 @@ class FrameReader:
   def __init__(self,
                path: str,
                transform: Callable[[np.ndarray], Any],
-               fps: float = FPS,
+               fps: Optional[float] = FPS,
                start_sec: Optional[float] = None,
                end_sec: Optional[float] = None):
     """Checks the arguments.
@@ -175,7 +213,8 @@ class FrameReader:
       path: a video file FFmpeg can read.
       transform: applied once to each kept frame (uint8 RGB, [height, width,
         3]), e.g. a resize.
-      fps: output frame rate.
+      fps: output frame rate; None keeps the decoded frames as they are (the
+        video's own rate, which `fps` holds once iteration has begun).
       start_sec: first output time, seconds from the start (default 0).
       end_sec: output times stop before this (default: the video's end).
 
@@ -185,7 +224,10 @@ class FrameReader:
     """
     if not os.path.isfile(path):
       raise errors.MissingFileError(f'no video at {path}')
+    if fps is not None and not fps > 0:
+      raise errors.InputError(f'the frame rate must be positive, got {fps:g}')
     self.path = path
+    self.native = fps is None
     self.fps = fps
     self.start = 0.0 if start_sec is None else float(start_sec)
     self.end = math.inf if end_sec is None else float(end_sec)
@@ -208,22 +250,25 @@ class FrameReader:
                               f'{self.path}, which lasts {duration:.3f} s')
 
   def __iter__(self) -> Iterator[Tuple[float, Any]]:
-    resampler = _Resampler(self._transform, self.fps, self.start, self.end)
-
-    def timed(frames):
-      first = resampler.count - len(frames)
-      return [(self.start + (first + i) / self.fps, f)
-              for i, f in enumerate(frames)]
-
     first = last = None
-    frame_duration = 1.0 / self.fps
     with open_video(self.path) as container:
       stream = container.streams.video[0]
       stream.thread_type = 'AUTO'
       declared = _declared_duration(container, stream)
       if declared is not None:  # Fails early; checked exactly at the end.
         self._check_times(declared, _TRUNCATION_TOLERANCE)
-      rate = float(stream.average_rate or stream.guessed_rate or self.fps)
+      declared_rate = stream.average_rate or stream.guessed_rate
+      if self.native:
+        if not declared_rate:
+          raise errors.InputError(
+              f'{self.path} declares no frame rate, so it has no native one: '
+              'resample it (--fps=25, or another rate)')
+        self.fps = float(declared_rate)
+        resampler = _Native(self._transform, self.start, self.end, self.path)
+      else:
+        resampler = _Resampler(self._transform, self.fps, self.start,
+                               self.end)
+      rate = float(declared_rate or self.fps)
       nominal = stream.average_rate is not None
       frame_duration = 1.0 / rate
       try:
@@ -234,7 +279,7 @@ class FrameReader:
             # The last frame lasts as long as the one before it.
             frame_duration = time - last
           last = time
-          yield from timed(resampler.add(time - first, index, frame))
+          yield from resampler.add(time - first, index, frame)
           if last - first > self.end + 1.0:
             break
         else:
@@ -259,12 +304,12 @@ class FrameReader:
       raise errors.InputError(f'{self.path} has no video frames')
     self.duration = last - first + frame_duration
     self._check_times(self.duration)
-    yield from timed(resampler.finish(self.duration))
+    yield from resampler.finish(self.duration)
 
 
 def decode(path: str,
            transform: Callable[[np.ndarray], Any],
-           fps: float = FPS,
+           fps: Optional[float] = FPS,
            start_sec: Optional[float] = None,
            end_sec: Optional[float] = None) -> DecodedVideo:
   """Decodes `path` at `fps` between `start_sec` and `end_sec`.
@@ -276,7 +321,7 @@ def decode(path: str,
     path: a video file FFmpeg can read.
     transform: applied once to each kept frame (uint8 RGB, [height, width,
       3]), e.g. a resize.
-    fps: output frame rate.
+    fps: output frame rate; None for the video's own frames.
     start_sec: first output time, seconds from the start (default 0).
     end_sec: output times stop before this (default: the video's end).
 
@@ -289,6 +334,7 @@ def decode(path: str,
       it, or it cannot be decoded to its end (`DecodingError`).
   """
   reader = FrameReader(path, transform, fps, start_sec, end_sec)
-  frames = [frame for _, frame in reader]
-  times = reader.start + np.arange(len(frames)) / fps
-  return DecodedVideo(frames, times, reader.duration, fps)
+  timed = list(reader)
+  return DecodedVideo([frame for _, frame in timed],
+                      np.array([time for time, _ in timed]), reader.duration,
+                      reader.fps)

@@ -158,10 +158,12 @@ class Chunk:
       when not cropped), or None.
     flow: float32 [n, 224, 224, 2] in [-1, 1] (likewise), or None.
     times: [n] time of each frame in seconds from the video's start.
+    fps: the frame rate (the video's own when decoded at its native rate).
   """
   rgb: Optional[np.ndarray]
   flow: Optional[np.ndarray]
   times: np.ndarray
+  fps: float = decoding.FPS
 
 
 def stream_video(path: str,
@@ -172,7 +174,8 @@ def stream_video(path: str,
                  crop_offsets: Optional[Tuple[int, int]] = None,
                  flow_engine: Optional[optical_flow.FlowEngine] = None,
                  chunk_frames: int = CHUNK_FRAMES,
-                 cropped: bool = True) -> Iterator[Chunk]:
+                 cropped: bool = True,
+                 fps: Optional[float] = decoding.FPS) -> Iterator[Chunk]:
   """Decodes a video and yields its network inputs in chunks of frames.
 
   Memory is bounded by the chunk, whatever the video's length. The frames
@@ -192,6 +195,8 @@ def stream_video(path: str,
     chunk_frames: decoded frames per chunk (at least 2).
     cropped: crop 224x224; False keeps the whole resized frames (the
       chunks' arrays are then [n, height, width, C]).
+    fps: the frame rate to resample to; None keeps the decoded frames at
+      their own times (the video's native rate).
 
   Yields:
     Chunks of consecutive frames (the last one may be shorter).
@@ -209,7 +214,7 @@ def stream_video(path: str,
   if chunk_frames < 2:
     raise ValueError(f'chunk_frames must be at least 2, got {chunk_frames}')
   transform = _FrameTransform(rgb, flow, crop_offsets, cropped)
-  reader = decoding.FrameReader(path, transform, start_sec=start_sec,
+  reader = decoding.FrameReader(path, transform, fps, start_sec=start_sec,
                                 end_sec=end_sec)
   with contextlib.ExitStack() as stack:
     if flow and flow_engine is None:
@@ -220,7 +225,8 @@ def stream_video(path: str,
 
     def make_chunk(frames) -> Chunk:
       nonlocal previous_gray
-      chunk = Chunk(None, None, np.array([time for time, _ in frames]))
+      chunk = Chunk(None, None, np.array([time for time, _ in frames]),
+                    reader.fps)
       if flow:
         grays = [gray for _, (_, gray) in frames]
         if previous_gray is None:  # The first frame only starts the flow.
@@ -246,7 +252,7 @@ def stream_video(path: str,
       if pending and count >= first_size:
         yield make_chunk(pending)  # The good frames before the failure.
       raise
-    check_length(count, flow, path)
+    check_length(count, flow, path, reader.fps)
     if pending:
       yield make_chunk(pending)
 

@@ -56,5 +56,32 @@ class SlidingWindowsTest(parameterized.TestCase):
       list(windows.sliding_windows(_chunks(5, [5]), ['rgb'], 0, 1))
 
 
+class CenteredWindowsTest(parameterized.TestCase):
+
+  @parameterized.parameters((100, 21, 1, [1] * 100), (100, 16, 4, [7, 50, 43]),
+                            (10, 16, 3, [10]), (30, 5, 40, [3] * 10))
+  def test_every_centre_with_edges_padded(self, num_frames, window, stride,
+                                          sizes):
+    found = list(windows.centered_windows(_chunks(num_frames, sizes),
+                                          ['rgb', 'flow'], window, stride))
+    centres = list(range(0, num_frames, stride))
+    self.assertLen(found, len(centres))
+    for w, centre in zip(found, centres):
+      # Independently: the frame indices, clipped to the video.
+      expected = np.clip(np.arange(centre - window // 2,
+                                   centre - window // 2 + window),
+                         0, num_frames - 1).astype(np.float32)
+      np.testing.assert_array_equal(w.inputs['rgb'][0, :, 0, 0, 0], expected)
+      np.testing.assert_array_equal(w.inputs['flow'][0, :, 1, 1, 1],
+                                    -expected)
+      self.assertEqual(w.first, centre - window // 2)
+      self.assertAlmostEqual(w.start_sec,
+                             1.0 + (centre - window // 2) / 25.0)
+      self.assertAlmostEqual(w.end_sec - w.start_sec, window / 25.0)
+      # The centre frame's middle for odd windows, its start for even ones.
+      self.assertAlmostEqual(w.center_sec,
+                             1.0 + (centre + (window % 2) / 2) / 25.0)
+
+
 if __name__ == '__main__':
   absltest.main()
