@@ -48,9 +48,10 @@ class ClassifyVideoTest(absltest.TestCase):
     warnings = [line for line in result.stderr.splitlines()
                 if 'bfloat16 was asked for' in line]
     self.assertLen(warnings, 1)
-    self.assertRegex(warnings[0], 'ONEDNN_MAX_CPU_ISA=AVX2 keeps oneDNN from '
-                     "the CPU's bfloat16 instructions: running float32|this "
-                     'CPU has no bfloat16 arithmetic')
+    # The reason depends on the machine (no bfloat16 units, the oneDNN cap,
+    # oneDNN off); the line names it.
+    self.assertRegex(warnings[0], 'bfloat16 was asked for, but .+: running '
+                     'float32')
     output = json.loads(result.stdout)
     self.assertEqual(output['precision'], 'float32')
     # float32's numbers (the README's), not bfloat16's (0.1 to 0.2 away).

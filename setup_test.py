@@ -146,8 +146,8 @@ class WheelTest(absltest.TestCase):
     self.assertTrue(out['kinetics_i3d'].startswith(self.env))
     self.assertRegex(out['version'], r'^\d+\.\d+\.\d+$')
     self.assertEqual(out['model'], 'kinetics_i3d.models.i3d')
-    self.assertAlmostEqual(out['norm'], _NORM, delta=1e-3)
-    self.assertAlmostEqual(out['top'], _TOP_LOGIT, delta=1e-3)
+    self.assertAlmostEqual(out['norm'], _NORM, delta=2e-3)
+    self.assertAlmostEqual(out['top'], _TOP_LOGIT, delta=2e-3)
     self.assertEqual(out['top_class'], 'riding mountain bike')
     self.assertEqual(out['embeddings'], [2, 400])
 
@@ -168,9 +168,12 @@ class WheelTest(absltest.TestCase):
         repo_paths.registry_video('bikes.mp4'), '--start_sec=4',
         '--end_sec=5.6', '--top_k=1')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    self.assertEqual(result.stdout.splitlines()[0],
-                     f'Norm of logits: {_NORM:.6f}')
-    self.assertRegex(result.stdout, rf'{_TOP_LOGIT:.6f} riding mountain bike')
+    # float32 round-off differs with the kernels: 2e-3 on these magnitudes.
+    lines = result.stdout.splitlines()
+    self.assertAlmostEqual(float(lines[0].split(': ')[1]), _NORM, delta=2e-3)
+    self.assertTrue(lines[3].endswith(' riding mountain bike'), lines[3])
+    self.assertAlmostEqual(float(lines[3].split()[1]), _TOP_LOGIT,
+                           delta=2e-3)
     self.assertIn('Running without the flow stream', result.stderr)
     result = self._in_work(os.path.join(self.env, 'bin', 'i3d-fetch'),
                            '--verify')
