@@ -34,7 +34,6 @@ from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
-from kinetics_i3d.video import tvl1_tensorflow
 
 _PAIRS = flags.DEFINE_string('pairs', None,
                              '.npz with uint8 `frames` [N + 1, H, W].')

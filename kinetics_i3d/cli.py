@@ -7,6 +7,7 @@ from typing import Callable, List, Optional, Sequence
 from absl import app
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 
 Main = Callable[[Sequence[str]], None]
 
@@ -19,7 +20,8 @@ def reports_input_errors(main: Main) -> Main:
 
   Returns:
     A main function that prints `error: <message>` to stderr and exits with
-    status 1 on an `InputError`, and otherwise behaves as `main`.
+    status 1 on an `InputError` (or a disk that is full), and otherwise
+    behaves as `main`.
   """
 
   @functools.wraps(main)
@@ -28,6 +30,12 @@ def reports_input_errors(main: Main) -> Main:
       main(argv)
     except errors.InputError as error:
       print(f'error: {error}', file=sys.stderr)
+      sys.exit(1)
+    except OSError as error:
+      if not outputs.disk_full(error, ''):
+        raise
+      print(f'error: {outputs.disk_full_error(error.filename or "an output")}',
+            file=sys.stderr)
       sys.exit(1)
 
   return wrapped

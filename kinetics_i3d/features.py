@@ -28,13 +28,12 @@ and ActionFormer extract it, ActivityNet as ActionFormer uses it).
 import dataclasses
 import itertools
 import json
-import os
-import tempfile
 from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
@@ -185,9 +184,14 @@ class Features:
     }
 
   def save(self, path: str) -> None:
-    """Writes an `.npz` with the features, their times and settings."""
+    """Writes an `.npz` with the features, their times and settings (whole,
+    or not at all)."""
     settings = self.protocol.settings()
-    np.savez(path, features=self.features, start_sec=self.start_sec,
+    with outputs.atomic(path) as temporary, open(temporary, 'wb') as f:
+      self._save_npz(f, settings)
+
+  def _save_npz(self, f, settings) -> None:
+    np.savez(f, features=self.features, start_sec=self.start_sec,
              center_sec=self.center_sec, end_sec=self.end_sec,
              streams=np.array(self.streams), window=self.window,
              stride=self.stride, fps=self.fps, num_frames=self.num_frames,
@@ -203,22 +207,10 @@ class Features:
     whole, so an `.npy` that exists has its sidecar.
     """
     sidecar = path[:-len('.npy')] + '.json'
-    _write_atomically(sidecar, lambda f: f.write(json.dumps(
-        {**extra, **self.metadata()}, indent=1).encode()))
-    _write_atomically(path, lambda f: np.save(
-        f, self.features.astype(np.float32)))
-
-
-def _write_atomically(path: str, write) -> None:
-  directory = os.path.dirname(os.path.abspath(path))
-  with tempfile.NamedTemporaryFile(dir=directory, delete=False,
-                                   prefix='.tmp-') as f:
-    try:
-      write(f)
-    except BaseException:
-      os.unlink(f.name)
-      raise
-  os.replace(f.name, path)
+    with outputs.atomic(sidecar) as temporary, open(temporary, 'w') as f:
+      json.dump({**extra, **self.metadata()}, f, indent=1)
+    with outputs.atomic(path) as temporary, open(temporary, 'wb') as f:
+      np.save(f, self.features.astype(np.float32))
 
 
 def _crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
@@ -273,12 +265,12 @@ def chunk_features(predictor: inference.Predictor,
   windows = make(counted(), predictor.streams, protocol.window,
                  protocol.stride, fps=first.fps)
   starts, ends, rows = [], [], []
-  for window, outputs in inference.predict_windows(
+  for window, result in inference.predict_windows(
       predictor, windows, batch_size,
       lambda clip, stream: _crop_views(clip, stream, protocol.crops)):
     starts.append(window.start_sec)
     ends.append(window.end_sec)
-    rows.append(outputs['features'])
+    rows.append(result['features'])
   return Features(np.stack(rows).astype(np.float32), np.array(starts),
                   np.array(ends), tuple(predictor.streams), protocol,
                   first.fps, num_frames)

@@ -19,12 +19,14 @@ polynomial kernel (x.y / d + 1)^3, over blocks of at most 1024 videos).
 """
 
 import dataclasses
+import os
 from typing import Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d.downloads import cache
+from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
 
@@ -49,8 +51,9 @@ def preprocess(videos: tf.Tensor) -> tf.Tensor:
   videos = tf.convert_to_tensor(videos)
   shape = tf.shape(videos)
   frames = tf.reshape(videos, tf.concat([[-1], shape[2:]], axis=0))
-  resized = tf.compat.v1.image.resize_bilinear(
-      frames, RESOLUTION, align_corners=False, half_pixel_centers=False)
+  resized = tf.raw_ops.ResizeBilinear(
+      images=frames, size=RESOLUTION, align_corners=False,
+      half_pixel_centers=False)  # TF1's resize_bilinear.
   resized = tf.reshape(resized, tf.concat(
       [shape[:2], RESOLUTION, [3]], axis=0))
   return 2.0 * tf.cast(resized, tf.float32) / 255.0 - 1.0
@@ -74,11 +77,16 @@ class Embedder(tf.Module):
       MissingFileError, CheckpointError: the checkpoint cannot be used.
     """
     super().__init__(name='fvd_embedder')
+    checkpoint = checkpoint or cache.checkpoint(CHECKPOINT)
     self._predictor = inference.Predictor(
-        {'rgb': streams.load_model('rgb', checkpoint or
-                                   cache.checkpoint(CHECKPOINT), NUM_CLASSES)},
-        precision)
+        {'rgb': streams.load_model('rgb', checkpoint, NUM_CLASSES)}, precision)
     self.precision = self._predictor.precision
+    # What statistics record of the weights: the checkpoint's folder name and
+    # the sha256 of its data.
+    self.weights = {
+        'name': os.path.basename(os.path.dirname(os.path.abspath(checkpoint))),
+        'sha256': registry.sha256(checkpoint + '.data-00000-of-00001'),
+    }
 
   def __call__(self, videos: tf.Tensor) -> tf.Tensor:
     """[N, T, H, W, 3] uint8 videos to [N, 400] float32 logits.

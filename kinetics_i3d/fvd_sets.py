@@ -1,15 +1,25 @@
-"""The sets of videos FVD compares: folders, arrays and saved statistics.
+"""The sets FVD compares, their clips under a protocol, and their statistics.
 
-A set is a folder of video files (the first `num_frames` frames of each, as
-stored: no frame-rate resampling), a `.npy`/`.npz` uint8 array
-[N, T, H, W, 3], or an `.npz` of statistics saved earlier
-(`save_statistics`), which holds the embeddings' mean, covariance and the
-embeddings themselves with the settings they were made with.
+A set is a folder of video files, a `.npy`/`.npz` uint8 array
+[N, T, H, W, 3] (or the same array in memory), or statistics saved earlier.
+Its clips are chosen by an `fvd_protocols.Protocol` (for each seed), decoded
+beside the network (a few worker threads read the next clips while a batch
+is embedded), resized if the protocol says so, and embedded; a set's
+`SetStatistics` hold, for each seed, the embeddings and their mean and
+covariance, with the whole protocol, the weights (name and sha256), the
+precision that ran and how the clips were drawn. Saved statistics carry the
+same, and statistics of different protocols are refused, naming what
+differs. `statistics_of_clips` takes clips already made (an array or a
+`tf.data.Dataset`), so a training loop can compute FVD without writing videos.
 """
 
+import collections
+import concurrent.futures
 import dataclasses
+import json
 import os
-from typing import Iterator, List, Tuple, Union
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Union)
 import zipfile
 
 import av
@@ -17,46 +27,72 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
+import kinetics_i3d
 from kinetics_i3d import errors
 from kinetics_i3d import fvd
+from kinetics_i3d import fvd_protocols
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import decoding
-from kinetics_i3d.video import preprocessing
 
-_STATISTICS_KEYS = ('mean', 'cov', 'activations', 'num_frames', 'resolution',
-                    'precision')
+# Whatever makes two sets' statistics comparable.
+_COMPARED = ('protocol', 'weights', 'precision')
 
 
 @dataclasses.dataclass
 class SetStatistics:
-  """A set's embedding statistics and the settings they were made with.
+  """A set's embeddings under a protocol, and how they were made.
 
   Attributes:
-    statistics: mean, covariance and embeddings.
-    num_frames: frames per clip.
-    resolution: (height, width) of the source frames, or (0, 0) when they
-      differ between videos.
-    precision: 'float32' or 'bfloat16'.
+    per_seed: the statistics for each seed of the protocol (one for `first`
+      sampling).
+    record: the protocol (`Protocol.record()`), the weights, the precision
+      that ran, the source, and how its clips were drawn.
+    file: the file they were read from, if they were saved.
   """
-  statistics: fvd.Statistics
-  num_frames: int
-  resolution: Tuple[int, int]
-  precision: str
+  per_seed: List[fvd.Statistics]
+  record: Dict[str, Any]
+  file: Optional[str] = None
 
   @property
-  def settings(self) -> str:
-    height, width = self.resolution
-    size = f'{height}x{width}' if height else 'mixed sizes'
-    return f'{self.num_frames} frames, {size}, {self.precision}'
+  def name(self) -> str:
+    """The set's name, and the statistics file it comes from."""
+    if self.file:
+      return f'{self.file} (statistics of {self.record["source"]})'
+    return self.record['source']
+
+  @property
+  def count(self) -> int:
+    """Clips per seed."""
+    return self.per_seed[0].count
+
+  def describe(self) -> str:
+    drawn = self.record['selection']
+    return (f'{self.name}: {self.count} clips from '
+            f'{drawn["usable"]} videos ({drawn["skipped"]} too short'
+            f'{", drawn with replacement" if drawn["with_replacement"] else ""}'
+            ')')
 
 
 def check_compatible(a: SetStatistics, b: SetStatistics) -> None:
-  """Raises InputError unless two sets were embedded the same way."""
-  if (a.num_frames, a.resolution, a.precision) != (b.num_frames, b.resolution,
-                                                   b.precision):
+  """Raises InputError unless two sets were made under one protocol.
+
+  The message names each difference.
+  """
+  differences = []
+  for key in _COMPARED:
+    if key == 'protocol':
+      pairs = [(f'protocol {k}', a.record[key].get(k), b.record[key].get(k))
+               for k in a.record[key] if k != 'num_videos']
+    else:
+      pairs = [(key, a.record[key], b.record[key])]
+    differences += [f'{name} {x} against {y}' for name, x, y in pairs
+                    if x != y]
+  if differences:
     raise errors.InputError(
-        f'the sets were made differently ({a.settings} against {b.settings}): '
-        'compare sets of the same frame count, frame size and precision')
+        f'{a.name} and {b.name} were made under '
+        f'different protocols ({"; ".join(differences)}): compare sets made '
+        'the same way')
 
 
 def check_new_statistics_file(path: str) -> None:
@@ -74,53 +110,119 @@ def check_new_statistics_file(path: str) -> None:
 
 
 def save_statistics(path: str, stats: SetStatistics) -> None:
-  """Writes a set's statistics as an `.npz`.
+  """Writes a set's statistics and record as an `.npz` (atomically).
 
   Raises:
     ExistingOutputError, InputError: see `check_new_statistics_file`.
   """
   check_new_statistics_file(path)
-  np.savez(path, mean=stats.statistics.mean, cov=stats.statistics.cov,
-           activations=stats.statistics.activations,
-           num_frames=stats.num_frames, resolution=np.array(stats.resolution),
-           precision=stats.precision)
+  arrays = {'record': np.array(json.dumps(stats.record))}
+  for i, s in enumerate(stats.per_seed):
+    arrays.update({f'mean_{i}': s.mean, f'cov_{i}': s.cov,
+                   f'activations_{i}': s.activations})
+  with outputs.atomic(path) as temporary, open(temporary, 'wb') as f:
+    np.savez(f, **arrays)
 
 
-def _load_statistics(archive) -> SetStatistics:
-  return SetStatistics(
-      fvd.Statistics(archive['mean'], archive['cov'], archive['activations']),
-      int(archive['num_frames']), tuple(int(x) for x in archive['resolution']),
-      str(archive['precision']))
+def _load_statistics(path: str, archive) -> SetStatistics:
+  try:
+    record = json.loads(str(archive['record']))
+    per_seed = [fvd.Statistics(archive[f'mean_{i}'], archive[f'cov_{i}'],
+                               archive[f'activations_{i}'])
+                for i in range(len(record['per_seed_counts']))]
+  except (KeyError, ValueError, TypeError) as error:
+    raise errors.InputError(f'{path} is not FVD statistics of this version '
+                            f'({error}): embed the set again') from None
+  return SetStatistics(per_seed, record, path)
 
 
-def _check_clip(clip: np.ndarray, source: str, num_frames: int) -> np.ndarray:
-  """The first `num_frames` frames of a [T, H, W, 3] clip, checked."""
-  if clip.shape[0] < num_frames:
-    raise errors.InputError(
-        f'{source} has {clip.shape[0]} frames; --num_frames={num_frames} '
-        f'needs that many (or lower --num_frames, at least '
-        f'{preprocessing.MIN_FRAMES})')
-  return clip[:num_frames]
+class VideoSource:
+  """The videos of a set: their lengths, and their clips as uint8 frames."""
+
+  def __init__(self, source: str, lengths: Sequence[int],
+               read: Callable[[int, int, int, int], np.ndarray]):
+    """Keeps the set.
+
+    Args:
+      source: the set's name (its path).
+      lengths: frames of each video.
+      read: (video, first frame, frames, stride) to [frames, H, W, 3] uint8.
+    """
+    self.source = source
+    self.lengths = list(lengths)
+    self._read = read
+
+  def clip(self, clip: fvd_protocols.Clip,
+           protocol: fvd_protocols.Protocol) -> np.ndarray:
+    """The frames of one clip, resized as the protocol says."""
+    frames = self._read(clip.video, clip.first, protocol.num_frames,
+                        protocol.frame_stride)
+    return fvd_protocols.resize_frames(frames, protocol)
 
 
-def _read_video(path: str, num_frames: int) -> np.ndarray:
-  """The first `num_frames` frames of a video file, as stored (RGB uint8)."""
-  frames = []
+def _count_frames(path: str) -> int:
+  """A video's frames, counted from its packets (no decoding).
+
+  Raises:
+    InputError: it cannot be read.
+  """
+  with decoding.open_video(path) as container:
+    stream = container.streams.video[0]
+    try:
+      return sum(1 for p in container.demux(stream) if p.size)
+    except av.error.FFmpegError as error:
+      raise errors.InputError(f'cannot read {path}: {error}') from None
+
+
+def _read_video(path: str, first: int, frames: int, stride: int) -> np.ndarray:
+  """Frames first, first + stride, ... of a video file, as stored (RGB)."""
+  wanted = set(range(first, first + (frames - 1) * stride + 1, stride))
+  kept = []
   with decoding.open_video(path) as container:
     try:
-      for frame in container.decode(video=0):
-        frames.append(frame.to_ndarray(format='rgb24'))
-        if len(frames) == num_frames:
-          break
+      for index, frame in enumerate(container.decode(video=0)):
+        if index in wanted:
+          kept.append(frame.to_ndarray(format='rgb24'))
+          if len(kept) == frames:
+            break
     except av.error.FFmpegError as error:
       raise errors.InputError(f'cannot decode {path}: {error}') from None
-  if not frames:
-    raise errors.InputError(f'{path} has no video frames')
-  return _check_clip(np.stack(frames), path, num_frames)
+  if len(kept) < frames:
+    raise errors.InputError(f'{path} ends after {len(kept)} of the clip\'s '
+                            f'{frames} frames: is it truncated?')
+  return np.stack(kept)
+
+
+def _check_videos(videos: np.ndarray, source: str) -> None:
+  """Raises InputError unless `videos` are [N, T, H, W, 3] in [0, 255]."""
+  if videos.ndim != 5 or videos.shape[-1] != 3:
+    raise errors.InputError(f'{source} has shape {list(videos.shape)}; FVD '
+                            'takes [N, T, H, W, 3] RGB videos')
+  if videos.dtype != np.uint8:
+    low, high = float(videos.min()), float(videos.max())
+    if low < 0 or high > 255:
+      raise errors.InputError(
+          f'{source} holds values from {low:g} to {high:g}: FVD takes uint8 '
+          'frames in [0, 255]')
+
+
+def array_source(videos: np.ndarray, source: str = 'array') -> VideoSource:
+  """A set held as a uint8 [N, T, H, W, 3] array (or a memory-mapped one).
+
+  Raises:
+    InputError: not RGB videos in [0, 255].
+  """
+  _check_videos(videos, source)
+
+  def read(video, first, frames, stride):
+    return np.asarray(videos[video, first:first + (frames - 1) * stride + 1:
+                             stride]).astype(np.uint8)
+
+  return VideoSource(source, [videos.shape[1]] * len(videos), read)
 
 
 def _load_array(path: str) -> np.ndarray:
-  """The [N, T, H, W, 3] array of an `.npy` or `.npz` file, checked."""
+  """The [N, T, H, W, 3] array of an `.npy` or `.npz` file."""
   try:
     loaded = np.load(path, mmap_mode='r' if path.endswith('.npy') else None,
                      allow_pickle=False)
@@ -139,104 +241,192 @@ def _load_array(path: str) -> np.ndarray:
           f'{" of mixed sizes" if len(shapes) > 1 else ""}: save one uint8 '
           '[N, T, H, W, 3] array; videos of mixed sizes go in a folder')
     loaded = loaded[names[0]]
-  if loaded.ndim != 5 or loaded.shape[-1] != 3:
-    raise errors.InputError(
-        f'{path} has shape {list(loaded.shape)}; FVD takes [N, T, H, W, 3] '
-        'RGB videos')
-  if loaded.dtype != np.uint8:
-    low, high = float(loaded.min()), float(loaded.max())
-    if low < 0 or high > 255:
-      raise errors.InputError(
-          f'{path} holds values from {low:g} to {high:g}: FVD takes uint8 '
-          'frames in [0, 255]')
   return loaded
 
 
-@dataclasses.dataclass
-class VideoSet:
-  """Videos to embed: clips in order, with how many there are.
-
-  Attributes:
-    source: the folder or array file.
-    count: number of videos.
-    clips: yields each [num_frames, H, W, 3] clip.
-  """
-  source: str
-  count: int
-  clips: Iterator[np.ndarray]
-
-
-def open_set(path: str,
-             num_frames: int) -> Union[VideoSet, SetStatistics]:
-  """Opens a set: a folder, an array, or saved statistics.
+def open_set(path: str) -> Union[VideoSource, SetStatistics]:
+  """Opens a set: a folder of videos, an array, or saved statistics.
 
   Raises:
     MissingFileError: nothing at `path`.
-    InputError: it is not a set of at least 2 usable videos.
+    InputError: it is none of those.
   """
   if not os.path.exists(path):
     raise errors.MissingFileError(f'no folder or file at {path}')
   if path.endswith('.npz'):
     try:
       with np.load(path, allow_pickle=False) as archive:
-        if set(_STATISTICS_KEYS) <= set(archive.files):
-          return _load_statistics(archive)
+        if 'record' in archive.files:
+          return _load_statistics(path, archive)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
       raise errors.InputError(f'cannot read {path}: {error}') from None
   if os.path.isdir(path):
     videos = preprocess_jobs.video_files(path)
-    _check_count(len(videos), path)
-    return VideoSet(path, len(videos),
-                    (_read_video(v, num_frames) for v in videos))
+    lengths = [_count_frames(v) for v in videos]
+    return VideoSource(path, lengths, lambda i, *clip: _read_video(
+        videos[i], *clip))
   if path.endswith(('.npy', '.npz')):
-    array = _load_array(path)
-    _check_count(len(array), path)
-    _check_clip(array[0], f'{path} (each video)', num_frames)
-    return VideoSet(path, len(array),
-                    (np.asarray(c[:num_frames]) for c in array))
+    return array_source(_load_array(path), path)
   raise errors.InputError(
       f'{path} is not a folder of videos, an .npy/.npz array or saved '
       'statistics')
 
 
-def _check_count(count: int, path: str) -> None:
-  if count < 2:
-    raise errors.InputError(
-        f'{path} holds {count} video{"s" if count != 1 else ""}: FVD needs at '
-        'least 2 per set (thousands for a stable value)')
+def _ahead(work: Iterable[Callable[[], np.ndarray]],
+           executor: concurrent.futures.Executor,
+           depth: int) -> Iterator[np.ndarray]:
+  """The results of `work`, in order, with up to `depth` computed ahead."""
+  pending = collections.deque()
+  for task in work:
+    pending.append(executor.submit(task))
+    if len(pending) > depth:
+      yield pending.popleft().result()
+  while pending:
+    yield pending.popleft().result()
 
 
-def embed_set(video_set: VideoSet, embedder: fvd.Embedder, num_frames: int,
-              batch_size: int = 8, progress: bool = True) -> SetStatistics:
-  """Embeds every clip of a set, a batch at a time.
-
-  Args:
-    video_set: the videos.
-    embedder: the network.
-    num_frames: frames per clip.
-    batch_size: clips run together.
-    progress: show a tqdm bar.
-
-  Returns:
-    The set's statistics.
-  """
-  rows: List[np.ndarray] = []
-  batch: List[tf.Tensor] = []
-  sizes = set()
+def _embed_clips(clips: Iterable[np.ndarray], embedder: fvd.Embedder,
+                 batch_size: int, total: Optional[int],
+                 description: str) -> np.ndarray:
+  """[N, 400] embeddings of uint8 [T, H, W, 3] clips, a batch at a time."""
+  rows, batch = [], []
 
   def run():
     rows.append(embedder.logits(tf.stack(batch)).numpy())
     batch.clear()
 
-  for clip in tqdm.tqdm(video_set.clips, total=video_set.count, unit='video',
-                        desc=os.path.basename(video_set.source.rstrip('/')),
-                        disable=None if progress else True, leave=False):
-    sizes.add(clip.shape[1:3])
+  for clip in tqdm.tqdm(clips, total=total, unit='clip', desc=description,
+                        leave=False):
     batch.append(fvd.preprocess(clip[None])[0])
     if len(batch) == batch_size:
       run()
   if batch:
     run()
-  resolution = tuple(sizes.pop()) if len(sizes) == 1 else (0, 0)
-  return SetStatistics(fvd.Statistics.of(np.concatenate(rows)), num_frames,
-                       resolution, embedder.precision)
+  return np.concatenate(rows)
+
+
+def _record(protocol: fvd_protocols.Protocol, embedder: fvd.Embedder,
+            source: str, selection: Dict[str, Any],
+            counts: List[int]) -> Dict[str, Any]:
+  return {
+      'protocol': protocol.record(), 'weights': dict(embedder.weights),
+      'precision': embedder.precision, 'source': source,
+      'selection': selection, 'per_seed_counts': counts,
+      'kinetics_i3d_version': kinetics_i3d.__version__,
+  }
+
+
+def embed_set(video_set: VideoSource, protocol: fvd_protocols.Protocol,
+              embedder: fvd.Embedder, batch_size: int = 8,
+              workers: int = 2) -> SetStatistics:
+  """Draws a set's clips for each seed of the protocol and embeds them.
+
+  Args:
+    video_set: the videos.
+    protocol: the protocol.
+    embedder: the network.
+    batch_size: clips run together.
+    workers: threads decoding the next clips while a batch runs.
+
+  Returns:
+    The set's statistics.
+
+  Raises:
+    InputError: the set has too few usable videos, or a clip cannot be read.
+  """
+  per_seed, selection = [], None
+  depth = max(2 * batch_size, workers)
+  with concurrent.futures.ThreadPoolExecutor(workers) as executor:
+    for seed in protocol.seeds:
+      drawn = fvd_protocols.select_clips(video_set.lengths, protocol, seed,
+                                         video_set.source)
+      selection = {'usable': drawn.usable, 'skipped': drawn.skipped,
+                   'with_replacement': drawn.with_replacement}
+      tasks = (lambda c=c: video_set.clip(c, protocol) for c in drawn.clips)
+      activations = _embed_clips(
+          _ahead(tasks, executor, depth), embedder, batch_size,
+          len(drawn.clips), os.path.basename(video_set.source.rstrip('/')))
+      per_seed.append(fvd.Statistics.of(activations))
+  return SetStatistics(per_seed, _record(protocol, embedder, video_set.source,
+                                         selection,
+                                         [s.count for s in per_seed]))
+
+
+def statistics_of_clips(clips: Union[np.ndarray, tf.data.Dataset],
+                        embedder: fvd.Embedder,
+                        protocol: fvd_protocols.Protocol,
+                        source: str = 'clips',
+                        batch_size: int = 8) -> SetStatistics:
+  """Statistics of clips already made, for research code.
+
+  For FVD in a training loop: sample clips as the protocol says (or pass an
+  array of videos to `embed_set(array_source(...))`, which samples them), and
+  embed them here without writing videos.
+
+  Args:
+    clips: uint8 [N, T, H, W, 3], or a `tf.data.Dataset` of [T, H, W, 3]
+      clips or [B, T, H, W, 3] batches.
+    embedder: the network.
+    protocol: the protocol the clips follow (recorded with the statistics;
+      its resize is applied here).
+    source: a name for the clips.
+    batch_size: clips run together (arrays; datasets run as they come).
+
+  Returns:
+    The statistics (one seed).
+  """
+  if isinstance(clips, tf.data.Dataset):
+    flat = (clip for item in clips.as_numpy_iterator()
+            for clip in (item if item.ndim == 5 else item[None]))
+  else:
+    clips = np.asarray(clips)
+    _check_videos(clips, source)
+    flat = iter(clips)
+  activations = _embed_clips(
+      (fvd_protocols.resize_frames(c, protocol) for c in flat), embedder,
+      batch_size, None, source)
+  if len(activations) < 2:
+    raise errors.InputError(f'{source} holds {len(activations)} clip: FVD '
+                            'needs at least 2')
+  return SetStatistics(
+      [fvd.Statistics.of(activations)],
+      _record(protocol, embedder, source,
+              {'usable': len(activations), 'skipped': 0,
+               'with_replacement': False}, [len(activations)]))
+
+
+@dataclasses.dataclass
+class Distances:
+  """FVD and KVD between two sets, per seed and over the seeds.
+
+  Attributes:
+    seeds: the seeds (None for first sampling).
+    fvd: FVD for each seed.
+    kvd: KVD for each seed.
+  """
+  seeds: Optional[List[int]]
+  fvd: List[float]
+  kvd: List[float]
+
+  def summary(self) -> Dict[str, Any]:
+    """Means, standard deviations (over seeds, ddof=1; 0 for one seed) and
+    the per-seed values."""
+    def spread(values):
+      return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return {'fvd': float(np.mean(self.fvd)), 'fvd_std': spread(self.fvd),
+            'kvd': float(np.mean(self.kvd)), 'kvd_std': spread(self.kvd),
+            'per_seed': [{'seed': s, 'fvd': f, 'kvd': k} for s, f, k in
+                         zip(self.seeds or [None] * len(self.fvd), self.fvd,
+                             self.kvd)]}
+
+
+def distances(a: SetStatistics, b: SetStatistics) -> Distances:
+  """FVD and KVD for each seed of two sets of one protocol.
+
+  Raises:
+    InputError: the sets were made under different protocols.
+  """
+  check_compatible(a, b)
+  values = [fvd.distances(x, y) for x, y in zip(a.per_seed, b.per_seed)]
+  return Distances(a.record['protocol']['seeds'], [v[0] for v in values],
+                   [v[1] for v in values])

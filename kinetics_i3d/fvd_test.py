@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from kinetics_i3d import errors
 from kinetics_i3d import fvd
+from kinetics_i3d import fvd_protocols
 from kinetics_i3d import fvd_sets
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import synthetic_videos
@@ -110,42 +111,120 @@ class DistanceTest(absltest.TestCase):
                            places=8)
 
 
+def _record(**changes):
+  """A statistics record as `fvd_sets` writes it, with some fields changed."""
+  record = {
+      'protocol': fvd_protocols.Protocol(num_frames=16).record(),
+      'weights': {'name': 'rgb_imagenet', 'sha256': 'ab' * 32},
+      'precision': 'float32', 'source': 'set',
+      'selection': {'usable': 5, 'skipped': 0, 'with_replacement': False},
+      'per_seed_counts': [5], 'kinetics_i3d_version': '0'}
+  for key, value in changes.items():
+    if key in record['protocol']:
+      record['protocol'] = dict(record['protocol'], **{key: value})
+    else:
+      record[key] = value
+  return record
+
+
 class SetsTest(absltest.TestCase):
 
-  def test_statistics_round_trip_and_compatibility(self):
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.embedder = fvd.Embedder(repo_paths.registry_checkpoint())
+    rng = np.random.default_rng(5)
+    cls.videos = np.stack([
+        synthetic_videos.moving_texture(20, 32, 40, dx=rng.uniform(-2, 2),
+                                        seed=i) for i in range(4)])
+
+  def test_statistics_round_trip_and_protocols_refused(self):
     stats = fvd_sets.SetStatistics(
-        fvd.Statistics.of(np.random.default_rng(3).normal(size=(5, 400))), 16,
-        (64, 64), 'float32')
+        [fvd.Statistics.of(np.random.default_rng(3).normal(size=(5, 400)))],
+        _record())
     path = os.path.join(self.create_tempdir().full_path, 's.npz')
     fvd_sets.save_statistics(path, stats)
-    loaded = fvd_sets.open_set(path, num_frames=16)
-    np.testing.assert_array_equal(loaded.statistics.cov, stats.statistics.cov)
-    np.testing.assert_array_equal(loaded.statistics.mean,
-                                  stats.statistics.mean)
-    self.assertEqual((loaded.num_frames, loaded.resolution, loaded.precision),
-                     (16, (64, 64), 'float32'))
+    loaded = fvd_sets.open_set(path)
+    np.testing.assert_array_equal(loaded.per_seed[0].cov,
+                                  stats.per_seed[0].cov)
+    np.testing.assert_array_equal(loaded.per_seed[0].activations,
+                                  stats.per_seed[0].activations)
+    self.assertEqual(loaded.record, stats.record)
     fvd_sets.check_compatible(stats, loaded)
-    other = fvd_sets.SetStatistics(stats.statistics, 32, (64, 64), 'float32')
-    with self.assertRaisesRegex(
-        errors.InputError, 'made differently .16 frames, 64x64, float32 '
-        'against 32 frames, 64x64, float32'):
-      fvd_sets.check_compatible(stats, other)
+    for changes, named in (
+        (dict(num_frames=32), 'protocol num_frames 16 against 32'),
+        (dict(seeds=[0, 1], sampling='random'),
+         'protocol sampling first against random; protocol seeds None '
+         r'against \[0, 1\]'),
+        (dict(resize='128x128 area'), 'protocol resize None against 128x128'),
+        (dict(precision='bfloat16'), 'precision float32 against bfloat16'),
+        (dict(weights={'name': 'rgb_imagenet', 'sha256': 'cd' * 32}),
+         'weights .* against ')):
+      with self.subTest(named):
+        other = fvd_sets.SetStatistics(stats.per_seed, _record(**changes))
+        with self.assertRaisesRegex(
+            errors.InputError, 'set and set were made under different '
+            f'protocols .{named}'):
+          fvd_sets.check_compatible(stats, other)
     with self.assertRaises(errors.ExistingOutputError):
       fvd_sets.save_statistics(path, stats)
 
+  def test_first_sampling_is_the_reference_and_seeds_draw_clips(self):
+    source = fvd_sets.array_source(self.videos, 'videos')
+    first = fvd_sets.embed_set(
+        source, fvd_protocols.Protocol(num_frames=9), self.embedder, 3)
+    # Today's behaviour, computed here: each video's first 9 frames.
+    expected = fvd.embed(self.videos[:, :9], self.embedder).numpy()
+    np.testing.assert_allclose(first.per_seed[0].activations, expected,
+                               atol=1e-4)
+    random = fvd_protocols.Protocol(num_videos=3, num_frames=9,
+                                    sampling='random', num_seeds=2)
+    once = fvd_sets.embed_set(source, random, self.embedder, 3)
+    again = fvd_sets.embed_set(source, random, self.embedder, 3)
+    for a, b in zip(once.per_seed, again.per_seed):  # Same seed, same clips.
+      np.testing.assert_array_equal(a.activations, b.activations)
+    # Another seed, other clips: embeddings far apart.
+    self.assertGreater(np.abs(once.per_seed[0].activations -
+                              once.per_seed[1].activations).max(), 0.1)
+    self.assertEqual(once.record['protocol']['seeds'], [0, 1])
+    # Against a noisy set: the same distance for the same seed, another for
+    # another seed.
+    noisy = np.clip(self.videos + np.random.default_rng(1).normal(
+        0, 40, self.videos.shape), 0, 255).astype(np.uint8)
+    other = fvd_sets.embed_set(fvd_sets.array_source(noisy, 'noisy'), random,
+                               self.embedder, 3)
+    distances = fvd_sets.distances(once, other)
+    self.assertEqual(distances.fvd, fvd_sets.distances(again, other).fvd)
+    self.assertGreater(abs(distances.fvd[0] - distances.fvd[1]),
+                       1e-3 * distances.fvd[0])
+    summary = distances.summary()
+    self.assertAlmostEqual(summary['fvd'], np.mean(distances.fvd))
+    self.assertAlmostEqual(summary['fvd_std'], np.std(distances.fvd, ddof=1))
+    # The same clips as a tf.data pipeline, without files.
+    dataset = tf.data.Dataset.from_tensor_slices(self.videos[:, :9]).batch(3)
+    from_data = fvd_sets.statistics_of_clips(
+        dataset, self.embedder, fvd_protocols.Protocol(num_frames=9))
+    np.testing.assert_allclose(from_data.per_seed[0].activations, expected,
+                               atol=1e-4)
+
   def test_bad_sets(self):
     directory = self.create_tempdir().full_path
+    protocol = fvd_protocols.Protocol(num_frames=16)
 
     def array(name, value):
       path = os.path.join(directory, name)
       np.save(path, value)
       return path
 
+    def select(path):
+      video_set = fvd_sets.open_set(path)
+      return fvd_protocols.select_clips(video_set.lengths, protocol, 0, path)
+
     cases = [
         (array('one.npy', np.zeros((1, 16, 8, 8, 3), np.uint8)),
-         'holds 1 video: FVD needs at least 2'),
+         'has 1 usable video .0 too short.: FVD needs at least 2'),
         (array('short.npy', np.zeros((3, 8, 8, 8, 3), np.uint8)),
-         'has 8 frames; --num_frames=16 needs that many'),
+         'every video of .*short.npy is shorter than a clip'),
         (array('big.npy', np.full((3, 16, 8, 8, 3), 300.0)),
          'holds values from 300 to 300: FVD takes uint8'),
         (array('gray.npy', np.zeros((3, 16, 8, 8), np.uint8)),
@@ -160,10 +239,11 @@ class SetsTest(absltest.TestCase):
     synthetic_videos.write_video(
         os.path.join(one_video_dir, 'a.mkv'),
         synthetic_videos.moving_texture(16, 32, 32))
-    cases.append((one_video_dir, 'holds 1 video'))
+    cases.append((one_video_dir, 'has 1 usable video'))
     for path, message in cases:
-      with self.assertRaisesRegex(errors.InputError, message):
-        fvd_sets.open_set(path, num_frames=16)
+      with self.subTest(os.path.basename(path)):
+        with self.assertRaisesRegex(errors.InputError, message):
+          select(path)
 
 
 if __name__ == '__main__':

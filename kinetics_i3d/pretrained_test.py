@@ -17,7 +17,6 @@ from kinetics_i3d import errors
 from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import i3d
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import decoding

@@ -20,6 +20,8 @@ worker process per core unless Beam pipeline options say otherwise. Exits
 with status 1 when a clip failed.
 """
 
+import glob
+import os
 import sys
 from typing import Sequence
 
@@ -29,10 +31,11 @@ import apache_beam as beam
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.datasets import manifests
-from kinetics_i3d.datasets import training_data
+from kinetics_i3d.datasets import shards
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import features
 from kinetics_i3d.pipelines import options
@@ -86,8 +89,9 @@ def _run_pipeline(argv: Sequence[str]) -> int:
   features.check_checkpoints(settings)
   pipeline = beam.Pipeline(options=options.beam_options(argv[1:]))
   if FLAGS.shards:
-    pattern = training_data.tfrecord_pattern(FLAGS.shards)
-    clips = pipeline | 'ReadShards' >> beam.io.ReadFromTFRecord(pattern)
+    inputs = shards.shard_files(FLAGS.shards)
+    clips = (pipeline | 'ShardFiles' >> beam.Create(inputs)
+             | 'ReadShards' >> beam.io.ReadAllFromTFRecord())
     label_indices = None
   else:
     specs = options.manifest_clips()
@@ -99,17 +103,50 @@ def _run_pipeline(argv: Sequence[str]) -> int:
        | 'ExtractFeatures' >> features.ExtractFeatures(settings, label_indices)
        | 'Write' >> beam.io.WriteToTFRecord(FLAGS.output,
                                             file_name_suffix='.tfrecord'))
-  result = pipeline.run()
-  result.wait_until_finish()
+  try:
+    result = pipeline.run()
+    result.wait_until_finish()
+  except Exception as error:  # pylint: disable=broad-except
+    # A shard that does not read fails the whole pipeline: name it.
+    damaged = shards.find_damaged(inputs) if FLAGS.shards else None
+    if damaged is None:
+      raise
+    raise damaged from error
   done, failed = features.counts(result)
   print(f'Features of {done} clips written to {FLAGS.output}-*.tfrecord; '
         f'{failed} failed' + (' (see the log above)' if failed else '') + '.')
   return 1 if failed else 0
 
 
+def _clear_output(prefix: str) -> None:
+  """Removes what a stopped run left of the output; refuses a whole one.
+
+  Raises:
+    ExistingOutputError: the output's shards are all there.
+  """
+  directory = os.path.dirname(os.path.abspath(prefix))
+  for name in os.listdir(directory):
+    if name.startswith('beam-temp-'):  # Beam's own temporaries.
+      outputs.remove(os.path.join(directory, name))
+  try:
+    done = shards.shard_files(prefix)
+  except errors.InputError:  # None, or some missing: a stopped run's.
+    for path in glob.glob(f'{glob.escape(prefix)}-*-of-*.tfrecord'):
+      outputs.remove(path)
+    return
+  raise errors.ExistingOutputError(
+      f'{len(done)} shards of {prefix} exist: remove them to extract again')
+
+
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
-  sys.exit(_run_pipeline(argv))
+  if '://' in FLAGS.output:  # A cluster's file system: Beam's own care.
+    sys.exit(_run_pipeline(argv))
+  directory = os.path.dirname(os.path.abspath(FLAGS.output))
+  with outputs.writing(directory, 'dataset_features.py'):
+    _clear_output(FLAGS.output)
+    status = _run_pipeline(argv)
+  sys.exit(status)
 
 
 def run() -> None:

@@ -38,6 +38,7 @@ import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import features
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.datasets import samples
@@ -150,6 +151,37 @@ def _record(path: str, preset: Optional[features.Preset],
   }
 
 
+def _extract_all(inputs: Sequence[str], predictor: inference.Predictor,
+                 protocol: features.Protocol,
+                 preset: Optional[features.Preset],
+                 checkpoints: Dict[str, str]) -> None:
+  """Extracts each input not yet done into --out; failures on stderr."""
+  failures, written = [], 0
+  for path in tqdm.tqdm(inputs, unit='clip'):
+    output = os.path.join(FLAGS.out, f'{_name(path)}.{FLAGS.format}')
+    if os.path.exists(output):
+      continue
+    try:
+      result = _extract(path, predictor, protocol)
+    except errors.InputError as error:
+      failures.append(f'failed: {path}: {error}')
+      continue
+    except (cv2.error, av.error.FFmpegError, MemoryError) as error:
+      failures.append(f'failed: {path}: {type(error).__name__}: {error}')
+      continue
+    if FLAGS.format == 'npy':
+      result.save_npy(output, _record(path, preset, checkpoints, predictor))
+    else:
+      result.save(output)
+    written += 1
+  print(f'{written} written, {len(inputs) - written - len(failures)} already '
+        f'there, {len(failures)} failed; in {FLAGS.out}.')
+  for line in failures:
+    print(line, file=sys.stderr)
+  if failures:
+    sys.exit(1)
+
+
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
   if len(argv) < 2:
@@ -168,33 +200,8 @@ def main(argv: Sequence[str]) -> None:
   predictor = inference.Predictor(
       {s: streams_lib.load_model(s, p) for s, p in checkpoints.items()},
       FLAGS.precision)
-  os.makedirs(FLAGS.out, exist_ok=True)
-  failures, written = [], 0
-  for path in tqdm.tqdm(inputs, unit='clip'):
-    output = os.path.join(FLAGS.out, f'{_name(path)}.{FLAGS.format}')
-    if os.path.exists(output):
-      continue
-    try:
-      result = _extract(path, predictor, protocol)
-    except errors.InputError as error:
-      failures.append(f'failed: {path}: {error}')
-      continue
-    except (cv2.error, av.error.FFmpegError, MemoryError) as error:
-      failures.append(f'failed: {path}: {type(error).__name__}: {error}')
-      continue
-    if FLAGS.format == 'npy':
-      result.save_npy(output, _record(path, preset, checkpoints, predictor))
-    else:
-      tmp = output[:-len('.npz')] + '.tmp.npz'
-      result.save(tmp)
-      os.replace(tmp, output)
-    written += 1
-  print(f'{written} written, {len(inputs) - written - len(failures)} already '
-        f'there, {len(failures)} failed; in {FLAGS.out}.')
-  for line in failures:
-    print(line, file=sys.stderr)
-  if failures:
-    sys.exit(1)
+  with outputs.writing(FLAGS.out, 'extract_features.py'):
+    _extract_all(inputs, predictor, protocol, preset, checkpoints)
 
 
 def run() -> None:

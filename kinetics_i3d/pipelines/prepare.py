@@ -8,10 +8,13 @@ Each split's clips are sorted by media id and cut into shards of about
 `clips_per_shard`, so the same manifest always gives the same shards. A shard
 is written whole under a temporary name and renamed when complete; shards
 that exist are skipped before any decoding, so a rerun after an interruption
-redoes only the shards that were in flight, and a retried bundle rewrites
-the same file rather than adding clips. A clip that cannot be made (missing,
+redoes only the shards that were in flight (the command first removes the
+temporaries a killed run left), and a retried bundle rewrites the same file
+rather than adding clips. `remove_damaged` rereads every shard and removes
+those that do not read, for a run to make them again. A clip that cannot be made (missing,
 broken or too short video) is left out of its shard and listed in
-`OUT/failures.csv` with the reason.
+`OUT/failures.csv` with the reason; a shard whose every clip failed is
+written empty, so that each split has all its shards.
 """
 
 import contextlib
@@ -34,6 +37,7 @@ import tensorflow as tf
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.datasets import shards
 from kinetics_i3d.pipelines import counters
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
@@ -281,8 +285,30 @@ def plan(clips: Sequence[manifests.ClipSpec], settings: Settings,
 
 def _write_label_map(output_dir: str, names: Sequence[str]) -> None:
   tf.io.gfile.makedirs(output_dir)
-  with tf.io.gfile.GFile(os.path.join(output_dir, LABEL_MAP_FILE), 'w') as f:
+  path = os.path.join(output_dir, LABEL_MAP_FILE)
+  temporary = f'{path}.tmp-{uuid.uuid4().hex}'
+  with tf.io.gfile.GFile(temporary, 'w') as f:
     f.write(''.join(f'{name}\n' for name in names))
+  tf.io.gfile.rename(temporary, path, overwrite=True)
+
+
+def remove_damaged(output_dir: str) -> List[Tuple[str, str]]:
+  """Reads every finished shard of every split, removing the damaged ones.
+
+  A damaged shard (a record cut short or whose CRC does not match) is
+  removed, so that the run that follows makes it again.
+
+  Returns:
+    (shard, reason) of each shard removed.
+  """
+  removed = []
+  for path in sorted(tf.io.gfile.glob(os.path.join(output_dir, '*',
+                                                   '*.tfrecord'))):
+    reason = shards.read_error(path)
+    if reason:
+      tf.io.gfile.remove(path)
+      removed.append((path, reason))
+  return removed
 
 
 def execute(work: Plan, settings: Settings,
@@ -307,5 +333,12 @@ def execute(work: Plan, settings: Settings,
                                                 label_indices, work.skipped)
   result = pipeline.run()
   result.wait_until_finish()
+  # A shard whose every clip failed is written empty, so that the split has
+  # all its shards (its readers take none or all).
+  for path in sorted({path for path, _ in work.pending}):
+    if not tf.io.gfile.exists(path):
+      temporary = f'{path}.tmp-{uuid.uuid4().hex}'
+      tf.io.TFRecordWriter(temporary).close()
+      tf.io.gfile.rename(temporary, path)
   return (counters.total(result, _COUNTERS, 'clips_written'),
           counters.total(result, _COUNTERS, 'clips_failed'))

@@ -70,9 +70,12 @@ class PrepareTest(absltest.TestCase):
     self.assertEqual(sorted(train), ['aa_000010_000012', 'bb_000000_000001'])
     self.assertEqual(sorted(val), ['cc_000000_000001'])
     # Sorted by media id, train is aa, bb | gone: the second shard, whose one
-    # clip failed, is never finished.
-    self.assertEqual(
-        os.listdir(f'{self.out}/train'), ['train-00000-of-00002.tfrecord'])
+    # clip failed, is written empty, so that the split is whole.
+    self.assertEqual(sorted(os.listdir(f'{self.out}/train')),
+                     ['train-00000-of-00002.tfrecord',
+                      'train-00001-of-00002.tfrecord'])
+    self.assertEqual(os.path.getsize(
+        f'{self.out}/train/train-00001-of-00002.tfrecord'), 0)
     example = train['aa_000010_000012']
     context = example.context.feature
     self.assertEqual(context['clip/label/string'].bytes_list.value, [b'left'])
@@ -103,13 +106,16 @@ class PrepareTest(absltest.TestCase):
 
   def test_rerun_redoes_only_unfinished_shards(self):
     shards = sorted(glob.glob(f'{self.out}/*/*.tfrecord'))
+    removed = shards.pop(0)  # As if the run had been killed before it.
+    os.remove(removed)
     times = [os.path.getmtime(p) for p in shards]
     work = prepare.plan(self.clips, self.settings)
     self.assertEqual([c.media_id for _, c in work.pending],
-                     ['gone_000003_000013'])
-    self.assertLen(work.skipped, 4)
+                     ['aa_000010_000012', 'bb_000000_000001'])
+    self.assertLen(work.skipped, 3)
     self.assertEqual(prepare.execute(work, self.settings, _IN_PROCESS),
-                     (0, 1))
+                     (2, 0))
+    self.assertTrue(os.path.exists(removed))
     self.assertEqual([os.path.getmtime(p) for p in shards], times)
     with open(f'{self.out}/failures.csv') as f:  # The skipped one is kept.
       self.assertEqual(sorted(r['media_id'] for r in csv.DictReader(f)),

@@ -1,13 +1,13 @@
 """Top-k accuracy of trained streams on labelled clips, per stream and fused."""
 
 import os
-import tempfile
 from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import inference
 from kinetics_i3d.training import trainer
@@ -45,17 +45,21 @@ def stream_logits(
     [num_clips, classes] logits and the [num_clips] labels the data gives.
 
   Raises:
-    InputError: the data holds no clips.
+    InputError: the data holds no clips, or a clip (a shard) cannot be read.
   """
   datasets = {
       s: training_data.dataset(c, s, 1, 0, training=False)
       for s, c in clips.items()
   }
   rows, labels = [], []
-  for batch in zip(*datasets.values()):
-    inputs = {s: b[0].numpy() for s, b in zip(datasets, batch)}
-    rows.append(predictor(inputs)['logits'])
-    labels.append(batch[0][1].numpy())
+  try:
+    for batch in zip(*datasets.values()):
+      inputs = {s: b[0].numpy() for s, b in zip(datasets, batch)}
+      rows.append(predictor(inputs)['logits'])
+      labels.append(batch[0][1].numpy())
+  except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as error:
+    stream = next(iter(clips))
+    raise training_data.read_failure(clips[stream], error) from None
   if not rows:
     raise errors.InputError('the evaluation data holds no clips')
   return np.concatenate(rows), np.concatenate(labels)
@@ -103,13 +107,6 @@ def save_logits(path: str, logits: Mapping[str, np.ndarray],
     ExistingOutputError: `path` exists.
   """
   check_logits_path(path)
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  with tempfile.NamedTemporaryFile(dir=directory, suffix='.npz',
-                                   delete=False) as f:
-    try:
-      np.savez(f, labels=labels, class_names=np.array(class_names), **logits)
-    except BaseException:
-      os.remove(f.name)
-      raise
-  os.replace(f.name, path)
+  outputs.remove_temporaries_of(path)  # A killed run's.
+  with outputs.atomic(path) as temporary, open(temporary, 'wb') as f:
+    np.savez(f, labels=labels, class_names=np.array(class_names), **logits)

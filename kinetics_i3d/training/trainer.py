@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
@@ -289,6 +290,9 @@ class Trainer:
       InputError: a clip cannot be read.
     """
     config = self.config
+    if self._is_chief():  # What a run killed while saving left.
+      for path in outputs.remove_temporaries(config.model_dir):
+        logging.info('removed %s, left by a stopped run', path)
     logging.info('%s', self.restore_or_initialize())
     writer = tf.summary.create_file_writer(
         os.path.join(config.model_dir, 'train'))
@@ -299,10 +303,9 @@ class Trainer:
     while step < config.train_steps:
       try:
         metrics = self.train_step(next(batches))
-      except tf.errors.InvalidArgumentError as error:
-        raise errors.InputError(
-            f'a training clip cannot be read: {error.message.splitlines()[0]}'
-        ) from None
+      except (tf.errors.InvalidArgumentError,
+              tf.errors.DataLossError) as error:
+        raise training_data.read_failure(clips, error) from None
       step = int(self.global_step.numpy())
       if step % config.log_every == 0 or step == config.train_steps:
         elapsed = time.perf_counter() - start
