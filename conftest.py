@@ -2,10 +2,10 @@
 
 `kinetics_i3d` is imported before any test module, so that its TensorFlow
 settings (oneDNN's kernels on every CPU) hold for test modules that import
-TensorFlow before it. absl flags are parsed (with their defaults) for absltest. The tests, and
-the scripts they run, get an empty user cache of their own and a release
-address where nothing answers, so no test reads a developer's cache or
-downloads the release; tests of fetching set their own.
+TensorFlow before it. absl flags are parsed (with their defaults) for
+absltest. The tests, and the scripts they run, get an empty user cache of
+their own and a release address where nothing answers, so no test reads a
+developer's cache or downloads the release; tests of fetching set their own.
 """
 
 import os

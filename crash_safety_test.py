@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from kinetics_i3d.datasets import shards
 from kinetics_i3d.downloads import original_release
+from kinetics_i3d.pipelines import features as pipeline
 from kinetics_i3d.testing import crashes
 from kinetics_i3d.testing import local_server
 from kinetics_i3d.testing import repo_paths
@@ -105,7 +106,6 @@ class CrashTest(absltest.TestCase):
     self.assertEqual(crashes.temporaries(os.path.dirname(out)), [])
 
     def features(prefix):
-      from kinetics_i3d.pipelines import features as pipeline  # pylint: disable=g-import-not-at-top
       return {m: v.tolist() for m, _, v in (
           pipeline.read_features(r) for path in shards.shard_files(prefix)
           for r in _records(path))}

@@ -153,9 +153,10 @@ class WheelTest(absltest.TestCase):
 
   def test_original_i3d_module_is_the_package_model(self):
     # From a folder without decoys, `import i3d` is the installed module.
-    result = _run([self.python, '-c', 'import i3d, kinetics_i3d.models.i3d as m;'
-                   ' print(i3d.__file__, i3d.InceptionI3d is m.InceptionI3d,'
-                   ' i3d.VALID_ENDPOINTS[-1])'], cwd=self.env,
+    result = _run([self.python, '-c',
+                   'import i3d, kinetics_i3d.models.i3d as m; print(i3d.'
+                   '__file__, i3d.InceptionI3d is m.InceptionI3d, '
+                   'i3d.VALID_ENDPOINTS[-1])'], cwd=self.env,
                   env=self.environment)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     path, same, last = result.stdout.split()

@@ -143,16 +143,18 @@ class Predictor:
     categories: the class names, in logit order.
   """
 
-  def __init__(self, checkpoint_names: Sequence[str], precision: str = 'float32'):
+  def __init__(self, checkpoint_names: Sequence[str],
+               precision: str = 'float32'):
     entries = [weights_lib.get(name) for name in checkpoint_names]
     stream_names = [w.stream for w in entries]
     if not entries or len(set(stream_names)) != len(stream_names):
       raise errors.InputError(
-          f'give one checkpoint per stream (rgb, flow), got {list(checkpoint_names)}')
+          'give one checkpoint per stream (rgb, flow), got '
+          f'{list(checkpoint_names)}')
     if len({w.num_classes for w in entries}) != 1:
       raise errors.InputError(
-          f'{", ".join(checkpoint_names)} have different classes: their logits cannot '
-          'be summed')
+          f'{", ".join(checkpoint_names)} have different classes: their '
+          'logits cannot be summed')
     self.names = tuple(checkpoint_names)
     self.streams = tuple(stream_names)
     self.categories = categories(self.names[0])
@@ -192,11 +194,13 @@ class Predictor:
     return {'logits': outputs['logits'], 'features': features}
 
 
-def predictor(checkpoint_names: Sequence[str], precision: str = 'float32') -> Predictor:
+def predictor(checkpoint_names: Sequence[str],
+              precision: str = 'float32') -> Predictor:
   """A compiled predictor over released models, one per stream.
 
   Args:
-    checkpoint_names: e.g. ['rgb_imagenet'] or ['rgb_imagenet', 'flow_imagenet'].
+    checkpoint_names: e.g. ['rgb_imagenet'], or ['rgb_imagenet',
+      'flow_imagenet'].
     precision: 'float32' or 'bfloat16' (which runs only where the device
       does bfloat16 arithmetic; elsewhere float32 runs, with a warning).
 

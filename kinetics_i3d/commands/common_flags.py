@@ -100,7 +100,8 @@ def protocol_and_preset(
 
 def describe_preset(name: str, preset: features.Preset) -> str:
   """The line a command prints about the preset it follows."""
-  settings = ', '.join(f'{k}={v}' for k, v in preset.protocol.settings().items())
+  settings = ', '.join(
+      f'{k}={v}' for k, v in preset.protocol.settings().items())
   return (f'Preset {name}: streams {"+".join(preset.streams)} '
           f'({", ".join(preset.checkpoints.values())}), {settings}. '
           f'{preset.source}.')

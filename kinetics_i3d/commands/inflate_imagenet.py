@@ -36,8 +36,8 @@ def define_flags() -> None:
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
-  count = inflation.inflate_checkpoint(FLAGS.inception_v1_checkpoint, FLAGS.output,
-                                       FLAGS.stream)
+  count = inflation.inflate_checkpoint(FLAGS.inception_v1_checkpoint,
+                                       FLAGS.output, FLAGS.stream)
   print(f'Wrote {FLAGS.output}: {count} inflated {FLAGS.stream} variables '
         '(no logits).')
 

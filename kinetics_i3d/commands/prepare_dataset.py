@@ -16,10 +16,11 @@ JPEG-quantised TV-L1 flow), OUT/label_map.txt and OUT/failures.csv. Reruns
 skip finished shards and remove what a killed run left half-written; a
 second run on the same OUT at the same time is refused. --verify first
 rereads every finished shard (every record and its CRCs) and removes the
-damaged ones, which the run then makes again. Runs on Beam's DirectRunner with one worker process
-per core unless Beam pipeline options say otherwise (e.g. --runner=
-DataflowRunner --project=... --region=... --temp_location=gs://...
---setup_file=./setup.py). Exits with status 1 when a clip failed.
+damaged ones, which the run then makes again. Runs on Beam's DirectRunner
+with one worker process per core unless Beam pipeline options say otherwise
+(e.g. --runner=DataflowRunner --project=... --region=...
+--temp_location=gs://... --setup_file=./setup.py). Exits with status 1 when
+a clip failed.
 """
 
 import os

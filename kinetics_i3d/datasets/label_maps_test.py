@@ -31,8 +31,9 @@ class ShippedLabelMapTest(absltest.TestCase):
 class ReadTest(absltest.TestCase):
 
   def test_missing(self):
-    with self.assertRaisesRegex(errors.MissingFileError,
-                                'no label map at .*i3d-fetch --source=original'):
+    with self.assertRaisesRegex(
+        errors.MissingFileError,
+        'no label map at .*i3d-fetch --source=original'):
       label_maps.read_label_map('/nonexistent/label_map_600.txt', 600)
 
   def test_wrong_count(self):

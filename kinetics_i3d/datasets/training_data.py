@@ -160,7 +160,8 @@ def from_tfrecords(source: str, class_names: Sequence[str]) -> ClipList:
                   tfrecord=True)
 
 
-def read_failure(clips: ClipList, error: tf.errors.OpError) -> errors.InputError:
+def read_failure(clips: ClipList,
+                 error: tf.errors.OpError) -> errors.InputError:
   """The error to raise when reading `clips` failed with `error`.
 
   For shards, the one damaged shard is found and named (`shards.find_damaged`);

@@ -1,4 +1,4 @@
-"""Tests of the weights cache, against a local server standing for the release."""
+"""Tests of the weights cache, against a local server standing for GitHub."""
 
 import os
 import subprocess

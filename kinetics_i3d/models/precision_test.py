@@ -1,4 +1,4 @@
-"""Tests of the choice of arithmetic, on the machines the tests do not run on."""
+"""Tests of the choice of arithmetic, on machines the tests do not run on."""
 
 import os
 from unittest import mock

@@ -1,4 +1,4 @@
-"""The released checkpoints: what each holds, what it takes, where it comes from.
+"""The released checkpoints: what each holds and takes, where it comes from.
 
 One entry per checkpoint of DeepMind's release, used by the scripts and by
 `kinetics_i3d.pretrained` alike. Every file of the release is known by its git

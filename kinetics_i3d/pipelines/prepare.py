@@ -11,10 +11,10 @@ that exist are skipped before any decoding, so a rerun after an interruption
 redoes only the shards that were in flight (the command first removes the
 temporaries a killed run left), and a retried bundle rewrites the same file
 rather than adding clips. `remove_damaged` rereads every shard and removes
-those that do not read, for a run to make them again. A clip that cannot be made (missing,
-broken or too short video) is left out of its shard and listed in
-`OUT/failures.csv` with the reason; a shard whose every clip failed is
-written empty, so that each split has all its shards.
+those that do not read, for a run to make them again. A clip that cannot be
+made (missing, broken or too short video) is left out of its shard and
+listed in `OUT/failures.csv` with the reason; a shard whose every clip
+failed is written empty, so that each split has all its shards.
 """
 
 import contextlib

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
+from kinetics_i3d.datasets import shards
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.testing import synthetic_videos
@@ -105,10 +106,10 @@ class PrepareTest(absltest.TestCase):
     self.assertIn('no video for it', rows['gone_000003_000013'])
 
   def test_rerun_redoes_only_unfinished_shards(self):
-    shards = sorted(glob.glob(f'{self.out}/*/*.tfrecord'))
-    removed = shards.pop(0)  # As if the run had been killed before it.
+    paths = sorted(glob.glob(f'{self.out}/*/*.tfrecord'))
+    removed = paths.pop(0)  # As if the run had been killed before it.
     os.remove(removed)
-    times = [os.path.getmtime(p) for p in shards]
+    times = [os.path.getmtime(p) for p in paths]
     work = prepare.plan(self.clips, self.settings)
     self.assertEqual([c.media_id for _, c in work.pending],
                      ['aa_000010_000012', 'bb_000000_000001'])
@@ -116,10 +117,23 @@ class PrepareTest(absltest.TestCase):
     self.assertEqual(prepare.execute(work, self.settings, _IN_PROCESS),
                      (2, 0))
     self.assertTrue(os.path.exists(removed))
-    self.assertEqual([os.path.getmtime(p) for p in shards], times)
+    self.assertEqual([os.path.getmtime(p) for p in paths], times)
     with open(f'{self.out}/failures.csv') as f:  # The skipped one is kept.
       self.assertEqual(sorted(r['media_id'] for r in csv.DictReader(f)),
                        ['dd_000000_000010', 'gone_000003_000013'])
+
+  def test_verify_removes_a_damaged_shard_for_the_run_to_make_again(self):
+    self.assertEqual(prepare.remove_damaged(self.out), [])
+    path = f'{self.out}/val/val-00000-of-00001.tfrecord'
+    os.truncate(path, os.path.getsize(path) - 5)  # An interrupted copy.
+    (removed, reason), = prepare.remove_damaged(self.out)
+    self.assertEqual(removed, path)
+    self.assertIn('truncated record', reason)
+    self.assertFalse(os.path.exists(path))
+    work = prepare.plan(self.clips, self.settings)
+    self.assertIn('cc_000000_000001', [c.media_id for _, c in work.pending])
+    prepare.execute(work, self.settings, _IN_PROCESS)
+    self.assertIsNone(shards.read_error(path))
 
   def test_training_and_evaluation_read_the_shards(self):
     clips = training_data.load(f'{self.out}/train', 'rgb')  # Finds the map.
