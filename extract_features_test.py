@@ -25,6 +25,19 @@ def _run(*args):
   return script_testing.run('extract_features.py', *args)
 
 
+def _checkpoints(root: str, flow_model) -> str:
+  """A checkpoint folder: the registry's RGB, and `flow_model` as flow."""
+  checkpoint_dir = os.path.join(root, 'checkpoints')
+  os.makedirs(os.path.join(checkpoint_dir, 'rgb_imagenet'))
+  registry = repo_paths.registry_checkpoint()
+  for suffix in ('.index', '.data-00000-of-00001'):
+    os.symlink(registry + suffix, os.path.join(
+        checkpoint_dir, 'rgb_imagenet', 'model.ckpt' + suffix))
+  checkpoints.save(flow_model, os.path.join(checkpoint_dir, 'flow_imagenet',
+                                            'model.ckpt'), scope='Flow')
+  return checkpoint_dir
+
+
 class ExtractFeaturesTest(absltest.TestCase):
 
   def test_video_and_folder_resume_and_failures(self):
@@ -60,16 +73,9 @@ class ExtractFeaturesTest(absltest.TestCase):
     root = self.create_tempdir().full_path
     # Both checkpoints are there (zero flow weights will do), so the missing
     # flow clip is what stops the run.
-    checkpoint_dir = os.path.join(root, 'checkpoints')
-    os.makedirs(os.path.join(checkpoint_dir, 'rgb_imagenet'))
-    registry = repo_paths.registry_checkpoint()
-    for suffix in ('.index', '.data-00000-of-00001'):
-      os.symlink(registry + suffix, os.path.join(
-          checkpoint_dir, 'rgb_imagenet', 'model.ckpt' + suffix))
     flow = i3d.InceptionI3d()
     checkpoints.build(flow, 2, initialize=False)
-    checkpoints.save(flow, os.path.join(checkpoint_dir, 'flow_imagenet',
-                                        'model.ckpt'), scope='Flow')
+    checkpoint_dir = _checkpoints(root, flow)
     np.save(os.path.join(root, 'x_rgb.npy'),
             np.zeros((1, 9, 224, 224, 3), np.float32))
     result = _run(os.path.join(root, 'x_rgb.npy'), f'--out={root}/out',
@@ -78,19 +84,6 @@ class ExtractFeaturesTest(absltest.TestCase):
     self.assertRegex(script_testing.last_line(result.stderr),
                      r'failed: .*no sample at .*x_flow.npy')
     self.assertNotIn('Traceback', result.stderr)
-
-
-def _checkpoints(root: str, flow_model) -> str:
-  """A checkpoint folder: the registry's RGB, and `flow_model` as flow."""
-  checkpoint_dir = os.path.join(root, 'checkpoints')
-  os.makedirs(os.path.join(checkpoint_dir, 'rgb_imagenet'))
-  registry = repo_paths.registry_checkpoint()
-  for suffix in ('.index', '.data-00000-of-00001'):
-    os.symlink(registry + suffix, os.path.join(
-        checkpoint_dir, 'rgb_imagenet', 'model.ckpt' + suffix))
-  checkpoints.save(flow_model, os.path.join(checkpoint_dir, 'flow_imagenet',
-                                            'model.ckpt'), scope='Flow')
-  return checkpoint_dir
 
 
 def _video_at_30_fps(directory: str) -> Tuple[str, np.ndarray]:

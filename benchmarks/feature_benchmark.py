@@ -14,8 +14,7 @@ does not depend on them.
 import json
 import os
 import tempfile
-import time
-from typing import Callable, Dict, Sequence
+from typing import Dict, Sequence
 
 from absl import app
 from absl import flags
@@ -32,12 +31,6 @@ from kinetics_i3d.video import preprocessing
 _SECONDS = flags.DEFINE_float('seconds', 4.0, 'Length of the video.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
 _FPS = 30
-
-
-def _seconds(work: Callable[[], object]) -> float:
-  start = time.perf_counter()
-  work()
-  return time.perf_counter() - start
 
 
 def _models() -> Dict[str, i3d.InceptionI3d]:
@@ -61,7 +54,7 @@ def main(argv: Sequence[str]) -> None:
 
     def stream(flow: bool) -> float:
       with optical_flow.TVL1(workers) as engine:
-        return _seconds(lambda: list(preprocessing.stream_video(
+        return machine.seconds(lambda: list(preprocessing.stream_video(
             video, flow=flow, flow_engine=engine, cropped=False, fps=None)))
 
     decoding = stream(flow=False)
@@ -73,7 +66,7 @@ def main(argv: Sequence[str]) -> None:
       features.video_features(video, names, protocol, predictor=predictor,
                               flow_workers=workers, end_sec=1.0)
       result = []
-      total = _seconds(lambda: result.append(features.video_features(
+      total = machine.seconds(lambda: result.append(features.video_features(
           video, names, protocol, predictor=predictor,
           flow_workers=workers)))
       flow_share = flow if 'flow' in names else 0.0

@@ -18,8 +18,7 @@ Needs `make registry-data` (the RGB checkpoint).
 import json
 import os
 import tempfile
-import time
-from typing import Callable, Dict, Sequence
+from typing import Dict, Sequence
 
 from absl import app
 from absl import flags
@@ -37,12 +36,6 @@ _NUM_VIDEOS = flags.DEFINE_integer('num_videos', 32, 'Videos (and clips).')
 _WORKERS = flags.DEFINE_integer('workers', 2, 'Decoding threads.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
 _FRAMES = 160
-
-
-def _seconds(work: Callable[[], object]) -> float:
-  start = time.perf_counter()
-  work()
-  return time.perf_counter() - start
 
 
 def _folder(directory: str, noisy: bool) -> str:
@@ -65,14 +58,14 @@ def _measure(videos: fvd_sets.VideoSource, noisy: fvd_sets.VideoSource,
   batch = max(1, 128 // frames)
   clips = fvd_protocols.select_clips(videos.lengths, protocol, 0, 'videos')
   decoded = []
-  decode = _seconds(lambda: decoded.extend(
+  decode = machine.seconds(lambda: decoded.extend(
       videos.clip(c, protocol) for c in clips.clips))
   fvd_sets.statistics_of_clips(  # Warm-up: the trace and oneDNN's kernels.
       np.stack(decoded[:batch + 1]), embedder, protocol, batch_size=batch)
-  network = _seconds(lambda: fvd_sets.statistics_of_clips(
+  network = machine.seconds(lambda: fvd_sets.statistics_of_clips(
       np.stack(decoded), embedder, protocol, batch_size=batch))
   result = []
-  whole = _seconds(lambda: result.append(fvd_sets.embed_set(
+  whole = machine.seconds(lambda: result.append(fvd_sets.embed_set(
       videos, protocol, embedder, batch, _WORKERS.value)))
   other = fvd_sets.embed_set(noisy, protocol, embedder, batch,
                              _WORKERS.value)

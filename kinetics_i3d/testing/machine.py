@@ -12,7 +12,8 @@ import re
 import subprocess
 import sys
 import tempfile
-from typing import Dict, Optional
+import time
+from typing import Callable, Dict, Optional
 
 from kinetics_i3d.models import precision
 
@@ -26,6 +27,13 @@ def _cpuinfo_field(name: str) -> Optional[str]:
   except OSError:
     pass
   return None
+
+
+def seconds(work: Callable[[], object]) -> float:
+  """Wall-clock seconds `work()` takes."""
+  start = time.perf_counter()
+  work()
+  return time.perf_counter() - start
 
 
 def cpu_name() -> str:
