@@ -259,7 +259,9 @@ def open_set(path: str) -> Union[VideoSource, SetStatistics]:
         if 'record' in archive.files:
           return _load_statistics(path, archive)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
-      raise errors.InputError(f'cannot read {path}: {error}') from None
+      raise errors.InputError(
+          f'cannot read {path} ({error}): is it damaged or cut short? Make '
+          'it again (--save_stats) or copy it again') from None
   if os.path.isdir(path):
     videos = preprocess_jobs.video_files(path)
     lengths = [_count_frames(v) for v in videos]

@@ -58,8 +58,9 @@ def _check_npy(path: str, num_channels: int) -> int:
   try:
     clip = np.load(path, mmap_mode='r', allow_pickle=False)
   except (ValueError, OSError) as error:
-    raise errors.InputError(f'{path} is not a readable .npy clip ({error})'
-                           ) from None
+    raise errors.InputError(
+        f'{path} is not a readable .npy clip ({error}): is it damaged or cut '
+        'short? Make it again (preprocess_video.py) or copy it again') from None
   if (clip.ndim != 5 or clip.shape[0] != 1 or clip.shape[-1] != num_channels or
       min(clip.shape[2:4]) < CROP_SIZE):
     raise errors.InputError(
