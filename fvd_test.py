@@ -78,8 +78,8 @@ class FvdScriptTest(absltest.TestCase):
     short = os.path.join(directory, 'short.npy')
     np.save(short, np.zeros((3, 8, 16, 16, 3), np.uint8))
     stats = os.path.join(directory, 's.npz')
-    # The other messages are tested where they are raised (fvd_protocols_test,
-    # fvd_test); these reach the user, before the work and during it.
+    # The other messages are tested where they are raised (fvd/protocols_test,
+    # fvd/sets_test); these reach the user, before the work and during it.
     for args, message in (
         ([short, '--protocol=fvd2048'], "unknown protocol 'fvd2048'"),
         ([short, '--num_frames=9'],

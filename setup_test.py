@@ -118,7 +118,8 @@ class WheelTest(absltest.TestCase):
         import importlib, json, pkgutil, sys
         import numpy as np
         import kinetics_i3d
-        from kinetics_i3d import fvd, pretrained
+        from kinetics_i3d import pretrained
+        from kinetics_i3d.fvd import metric
         from kinetics_i3d import commands
         from kinetics_i3d.video import decoding
         for module in pkgutil.iter_modules(commands.__path__):
@@ -129,7 +130,7 @@ class WheelTest(absltest.TestCase):
                                 lambda frame: frame, start_sec=4, end_sec=5.6)
         logits = run(rgb=pretrained.transform(np.stack(video.frames)))
         logits = logits['logits'][0]
-        embeddings = fvd.embed(np.zeros((2, 9, 64, 64, 3), np.uint8))
+        embeddings = metric.embed(np.zeros((2, 9, 64, 64, 3), np.uint8))
         print(json.dumps({{
             'kinetics_i3d': kinetics_i3d.__file__,
             'version': kinetics_i3d.__version__,

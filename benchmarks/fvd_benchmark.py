@@ -24,9 +24,9 @@ from absl import app
 from absl import flags
 import numpy as np
 
-from kinetics_i3d import fvd
-from kinetics_i3d import fvd_protocols
-from kinetics_i3d import fvd_sets
+from kinetics_i3d.fvd import metric
+from kinetics_i3d.fvd import protocols
+from kinetics_i3d.fvd import sets
 from kinetics_i3d.models import precision
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
@@ -52,24 +52,24 @@ def _folder(directory: str, noisy: bool) -> str:
   return folder
 
 
-def _measure(videos: fvd_sets.VideoSource, noisy: fvd_sets.VideoSource,
-             embedder: fvd.Embedder, frames: int) -> Dict[str, float]:
-  protocol = fvd_protocols.Protocol(_NUM_VIDEOS.value, frames, 1, 'random')
+def _measure(videos: sets.VideoSource, noisy: sets.VideoSource,
+             embedder: metric.Embedder, frames: int) -> Dict[str, float]:
+  protocol = protocols.Protocol(_NUM_VIDEOS.value, frames, 1, 'random')
   batch = max(1, 128 // frames)
-  clips = fvd_protocols.select_clips(videos.lengths, protocol, 0, 'videos')
+  clips = protocols.select_clips(videos.lengths, protocol, 0, 'videos')
   decoded = []
   decode = machine.seconds(lambda: decoded.extend(
       videos.clip(c, protocol) for c in clips.clips))
-  fvd_sets.statistics_of_clips(  # Warm-up: the trace and oneDNN's kernels.
+  sets.statistics_of_clips(  # Warm-up: the trace and oneDNN's kernels.
       np.stack(decoded[:batch + 1]), embedder, protocol, batch_size=batch)
-  network = machine.seconds(lambda: fvd_sets.statistics_of_clips(
+  network = machine.seconds(lambda: sets.statistics_of_clips(
       np.stack(decoded), embedder, protocol, batch_size=batch))
   result = []
-  whole = machine.seconds(lambda: result.append(fvd_sets.embed_set(
+  whole = machine.seconds(lambda: result.append(sets.embed_set(
       videos, protocol, embedder, batch, _WORKERS.value)))
-  other = fvd_sets.embed_set(noisy, protocol, embedder, batch,
+  other = sets.embed_set(noisy, protocol, embedder, batch,
                              _WORKERS.value)
-  distances = fvd_sets.distances(result[0], other)
+  distances = sets.distances(result[0], other)
   return {'frames': frames, 'batch_size': batch, 'clips': len(clips.clips),
           'decode_seconds': decode, 'network_seconds': network,
           'pipelined_seconds': whole,
@@ -82,12 +82,12 @@ def main(argv: Sequence[str]) -> None:
   del argv
   rows = []
   with tempfile.TemporaryDirectory() as directory:
-    videos = fvd_sets.open_set(_folder(directory, noisy=False))
-    noisy = fvd_sets.open_set(_folder(directory, noisy=True))
+    videos = sets.open_set(_folder(directory, noisy=False))
+    noisy = sets.open_set(_folder(directory, noisy=True))
     asked = ['float32'] + (['bfloat16'] if precision.bfloat16_support()[0]
                            else [])
     for name in asked:
-      embedder = fvd.Embedder(repo_paths.registry_checkpoint(), name)
+      embedder = metric.Embedder(repo_paths.registry_checkpoint(), name)
       for frames in (16, 128):
         rows.append({'precision': name,
                      **_measure(videos, noisy, embedder, frames)})

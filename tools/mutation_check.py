@@ -1,6 +1,6 @@
 """Plants known bugs one at a time and checks that the tests catch each one.
 
-  python tools/mutation_check.py            # every mutation (about 15 minutes)
+  python tools/mutation_check.py            # every mutation (about 10 minutes)
   python tools/mutation_check.py --only=bgr,momentum
 
 Each mutation replaces one exact piece of source text, runs the tests named
@@ -135,12 +135,12 @@ MUTATIONS = (
              ('kinetics_i3d/features_test.py::VideoTimesTest',)),
     Mutation('fvd_offsets_ignored',
              'FVD random sampling takes every clip at the video\'s start',
-             'kinetics_i3d/fvd_protocols.py',
+             'kinetics_i3d/fvd/protocols.py',
              'int(rng.integers(0, lengths[v] - span + 1))', '0',
-             ('kinetics_i3d/fvd_protocols_test.py',)),
+             ('kinetics_i3d/fvd/protocols_test.py',)),
     Mutation('fvd_protocols_compared_loosely',
              'FVD statistics of another frame stride are compared',
-             'kinetics_i3d/fvd_sets.py', "if k != 'num_videos']",
+             'kinetics_i3d/fvd/sets.py', "if k != 'num_videos']",
              "if k not in ('num_videos', 'frame_stride')]",
              ('fvd_test.py::FvdScriptTest::'
               'test_seeds_protocol_record_and_saved_statistics',)),

@@ -17,7 +17,7 @@ and the other flags set each choice. Every result, and every saved
 statistics file, carries the whole protocol, the weights (name and sha256),
 the precision that ran and the project's version; statistics made under
 another protocol are refused, naming the difference. The embedding and the
-distances are the reference's (see `kinetics_i3d/fvd.py`).
+distances are the reference's (see `kinetics_i3d/fvd/metric.py`).
 """
 
 import json
@@ -29,9 +29,9 @@ from absl import flags
 import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d import fvd
-from kinetics_i3d import fvd_protocols
-from kinetics_i3d import fvd_sets
+from kinetics_i3d.fvd import metric
+from kinetics_i3d.fvd import protocols
+from kinetics_i3d.fvd import sets
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
@@ -46,12 +46,12 @@ _CPU_FRAMES_PER_BATCH = 128
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
   flags.DEFINE_string('protocol', None, 'A published protocol: '
-                      f'{", ".join(fvd_protocols.PROTOCOLS)}.')
+                      f'{", ".join(protocols.PROTOCOLS)}.')
   flags.DEFINE_integer('num_videos', None,
                        'Clips per set (default: one per usable video).')
   flags.DEFINE_integer('num_frames', 16, 'Frames per clip.')
   flags.DEFINE_integer('frame_stride', 1, 'A clip takes every Nth frame.')
-  flags.DEFINE_enum('sampling', 'first', list(fvd_protocols.SAMPLINGS),
+  flags.DEFINE_enum('sampling', 'first', list(protocols.SAMPLINGS),
                     'first: each video\'s start; random: random videos at '
                     'random offsets.')
   flags.DEFINE_integer('seed', 0, 'Seed of random sampling.')
@@ -60,7 +60,7 @@ def define_flags() -> None:
   flags.DEFINE_string('resize', None, 'Resize every frame to HEIGHTxWIDTH '
                       'first (e.g. 128x128), before the detector\'s own.')
   flags.DEFINE_enum('resize_filter', 'bilinear',
-                    list(fvd_protocols.RESIZE_FILTERS),
+                    list(protocols.RESIZE_FILTERS),
                     'The filter of --resize.')
   flags.DEFINE_boolean('json', False, 'Print JSON.')
   flags.DEFINE_list(
@@ -77,34 +77,34 @@ def define_flags() -> None:
       'converted from the package index on first use).')
 
 
-def _protocol() -> fvd_protocols.Protocol:
+def _protocol() -> protocols.Protocol:
   """The protocol of the flags, or the named one (no flag may contradict).
 
   Raises:
     InputError: unknown protocol, a flag beside it, a malformed --resize or
       settings that cannot be used.
   """
-  resize = fvd_protocols.parse_resize(FLAGS.resize) if FLAGS.resize else None
+  resize = protocols.parse_resize(FLAGS.resize) if FLAGS.resize else None
   if FLAGS.protocol:
-    named = fvd_protocols.protocol(FLAGS.protocol)
+    named = protocols.protocol(FLAGS.protocol)
     given = [f'--{n}' for n in _PROTOCOL_FLAGS if FLAGS[n].present]
     if given:
       raise errors.InputError(
           f'--protocol={FLAGS.protocol} sets {", ".join(given)}: leave them '
           'out, or give the settings without the protocol')
-    protocol = fvd_protocols.Protocol(
+    protocol = protocols.Protocol(
         named.num_videos, named.num_frames, named.frame_stride,
         named.sampling, FLAGS.seed, FLAGS.seeds, resize, FLAGS.resize_filter,
         named.name)
   else:
-    protocol = fvd_protocols.Protocol(
+    protocol = protocols.Protocol(
         FLAGS.num_videos, FLAGS.num_frames, FLAGS.frame_stride, FLAGS.sampling,
         FLAGS.seed, FLAGS.seeds, resize, FLAGS.resize_filter)
   protocol.check()
   return protocol
 
 
-def _batch_size(protocol: fvd_protocols.Protocol) -> int:
+def _batch_size(protocol: protocols.Protocol) -> int:
   if FLAGS.batch_size is not None:
     if FLAGS.batch_size < 1:
       raise errors.InputError('--batch_size must be at least 1')
@@ -113,25 +113,25 @@ def _batch_size(protocol: fvd_protocols.Protocol) -> int:
 
 
 def _statistics(
-    opened: List[Union[fvd_sets.VideoSource, fvd_sets.SetStatistics]],
-    protocol: fvd_protocols.Protocol) -> List[fvd_sets.SetStatistics]:
+    opened: List[Union[sets.VideoSource, sets.SetStatistics]],
+    protocol: protocols.Protocol) -> List[sets.SetStatistics]:
   """Each set's statistics, embedding the sets that are videos."""
   embedder = None
   stats = []
   for video_set in opened:
-    if isinstance(video_set, fvd_sets.SetStatistics):
+    if isinstance(video_set, sets.SetStatistics):
       stats.append(video_set)
       continue
     if embedder is None:
-      embedder = fvd.Embedder(
-          FLAGS.checkpoint or locations.checkpoint(fvd.CHECKPOINT),
+      embedder = metric.Embedder(
+          FLAGS.checkpoint or locations.checkpoint(metric.CHECKPOINT),
           FLAGS.precision)
-    stats.append(fvd_sets.embed_set(video_set, protocol, embedder,
+    stats.append(sets.embed_set(video_set, protocol, embedder,
                                     _batch_size(protocol), FLAGS.workers))
   return stats
 
 
-def _describe(protocol_record, first: fvd_sets.SetStatistics) -> str:
+def _describe(protocol_record, first: sets.SetStatistics) -> str:
   p = protocol_record
   seeds = p['seeds']
   drawn = (f'random sampling, seeds {seeds[0]}-{seeds[-1]}'
@@ -148,26 +148,28 @@ def _describe(protocol_record, first: fvd_sets.SetStatistics) -> str:
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
-  sets = argv[1:]
-  if len(sets) not in (1, 2) or (len(sets) == 1 and not FLAGS.save_stats):
+  set_paths = argv[1:]
+  if (len(set_paths) not in (1, 2) or
+      (len(set_paths) == 1 and not FLAGS.save_stats)):
     raise app.UsageError('give SET_A SET_B, or one SET with --save_stats')
-  if FLAGS.save_stats and len(FLAGS.save_stats) != len(sets):
+  if FLAGS.save_stats and len(FLAGS.save_stats) != len(set_paths):
     raise app.UsageError('give one --save_stats file per set')
   protocol = _protocol()
   for path in FLAGS.save_stats:
-    fvd_sets.check_new_statistics_file(path)
+    sets.check_new_statistics_file(path)
     outputs.remove_temporaries_of(path)  # A killed run's.
-  stats = _statistics([fvd_sets.open_set(path) for path in sets], protocol)
+  stats = _statistics([sets.open_set(path) for path in set_paths],
+                      protocol)
   if len(stats) == 2:
-    fvd_sets.check_compatible(*stats)
+    sets.check_compatible(*stats)
   for path, set_stats in zip(FLAGS.save_stats, stats):
-    fvd_sets.save_statistics(path, set_stats)
+    sets.save_statistics(path, set_stats)
   if len(stats) == 1:
     print(f'Saved the statistics of {stats[0].describe()} to '
           f'{FLAGS.save_stats[0]}.')
     print(_describe(stats[0].record['protocol'], stats[0]))
     return
-  result = fvd_sets.distances(*stats).summary()
+  result = sets.distances(*stats).summary()
   record = stats[0].record
   if FLAGS.json:
     print(json.dumps({

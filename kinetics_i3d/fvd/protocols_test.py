@@ -6,8 +6,8 @@ from absl.testing import absltest
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import fvd_protocols
-from kinetics_i3d import fvd_sets
+from kinetics_i3d.fvd import protocols
+from kinetics_i3d.fvd import sets
 from kinetics_i3d.testing import synthetic_videos
 
 
@@ -29,26 +29,26 @@ def _frame_indices(clip):
 class SelectionTest(absltest.TestCase):
 
   def test_first_sampling_is_each_video_from_its_start(self):
-    protocol = fvd_protocols.Protocol(num_frames=10)
-    drawn = fvd_protocols.select_clips([12, 9, 30, 10], protocol, 0, 'set')
+    protocol = protocols.Protocol(num_frames=10)
+    drawn = protocols.select_clips([12, 9, 30, 10], protocol, 0, 'set')
     # The 9-frame video is too short and left out; the others, in order.
     self.assertEqual([(c.video, c.first) for c in drawn.clips],
                      [(0, 0), (2, 0), (3, 0)])
     self.assertEqual((drawn.usable, drawn.skipped, drawn.with_replacement),
                      (3, 1, False))
-    two = fvd_protocols.Protocol(num_videos=2, num_frames=10)
-    self.assertLen(fvd_protocols.select_clips([12, 9, 30, 10], two, 0,
+    two = protocols.Protocol(num_videos=2, num_frames=10)
+    self.assertLen(protocols.select_clips([12, 9, 30, 10], two, 0,
                                               'set').clips, 2)
 
   def test_random_offsets_and_strides_take_the_frames_they_name(self):
     lengths = [40, 25, 33, 60, 12]
-    videos = fvd_sets.array_source(_indexed_videos(lengths))
-    protocol = fvd_protocols.Protocol(num_videos=4, num_frames=9,
+    videos = sets.array_source(_indexed_videos(lengths))
+    protocol = protocols.Protocol(num_videos=4, num_frames=9,
                                       frame_stride=2, sampling='random')
     span = (9 - 1) * 2 + 1
     starts = set()
     for seed in range(5):
-      drawn = fvd_protocols.select_clips(lengths, protocol, seed, 'set')
+      drawn = protocols.select_clips(lengths, protocol, seed, 'set')
       self.assertFalse(drawn.with_replacement)
       self.assertEqual(drawn.skipped, 1)  # The 12-frame video.
       picked = [c.video for c in drawn.clips]
@@ -64,36 +64,36 @@ class SelectionTest(absltest.TestCase):
     self.assertGreater(len(starts), 5)  # Offsets do vary.
 
   def test_seeds(self):
-    protocol = fvd_protocols.Protocol(num_videos=3, num_frames=9,
+    protocol = protocols.Protocol(num_videos=3, num_frames=9,
                                       sampling='random', num_seeds=3)
     lengths = [50] * 6
 
     def clips(seed):
       return [(c.video, c.first) for c in
-              fvd_protocols.select_clips(lengths, protocol, seed, 's').clips]
+              protocols.select_clips(lengths, protocol, seed, 's').clips]
 
     self.assertEqual(protocol.seeds, [0, 1, 2])
     self.assertEqual(clips(1), clips(1))
     self.assertNotEqual(clips(1), clips(2))
 
   def test_too_few_videos(self):
-    random = fvd_protocols.Protocol(num_videos=5, num_frames=9,
+    random = protocols.Protocol(num_videos=5, num_frames=9,
                                     sampling='random')
-    drawn = fvd_protocols.select_clips([20, 20], random, 0, 'set')
+    drawn = protocols.select_clips([20, 20], random, 0, 'set')
     self.assertTrue(drawn.with_replacement)
     self.assertLen(drawn.clips, 5)
-    first = fvd_protocols.Protocol(num_videos=5, num_frames=9)
+    first = protocols.Protocol(num_videos=5, num_frames=9)
     with self.assertRaisesRegex(errors.InputError,
                                 'set has 2 videos of 9 frames or more .0 '
                                 'shorter., not the 5 asked for'):
-      fvd_protocols.select_clips([20, 20], first, 0, 'set')
+      protocols.select_clips([20, 20], first, 0, 'set')
     with self.assertRaisesRegex(errors.InputError,
                                 'every video of set is shorter than a clip '
                                 r'\(3 videos, a clip spans 9 frames\)'):
-      fvd_protocols.select_clips([5, 8, 3], first, 0, 'set')
+      protocols.select_clips([5, 8, 3], first, 0, 'set')
     with self.assertRaisesRegex(errors.InputError,
                                 'set has 1 usable video .1 too short.'):
-      fvd_protocols.select_clips([5, 12], fvd_protocols.Protocol(
+      protocols.select_clips([5, 12], protocols.Protocol(
           num_frames=9), 0, 'set')
 
 
@@ -101,17 +101,17 @@ class ProtocolTest(absltest.TestCase):
 
   def test_published_protocols(self):
     for name, frames in (('fvd2048_16f', 16), ('fvd2048_128f', 128)):
-      protocol = fvd_protocols.protocol(name)
+      protocol = protocols.protocol(name)
       self.assertEqual((protocol.num_videos, protocol.num_frames,
                         protocol.frame_stride, protocol.sampling),
                        (2048, frames, 1, 'random'))
     with self.assertRaisesRegex(errors.InputError,
                                 "unknown protocol 'fvd': the protocols are "
                                 'fvd2048_16f, fvd2048_128f'):
-      fvd_protocols.protocol('fvd')
+      protocols.protocol('fvd')
 
   def test_record_names_every_choice(self):
-    protocol = fvd_protocols.Protocol(2048, 16, 2, 'random', 7, 3, (128, 128),
+    protocol = protocols.Protocol(2048, 16, 2, 'random', 7, 3, (128, 128),
                                       'area', 'x')
     self.assertEqual(protocol.record(), {
         'name': 'x', 'num_videos': 2048, 'num_frames': 16, 'frame_stride': 2,
@@ -121,13 +121,13 @@ class ProtocolTest(absltest.TestCase):
     for text in ('128', '128x', 'x128', '0x128', 'axb', '12x12x3'):
       with self.assertRaisesRegex(errors.InputError,
                                   f'--resize={text}: give HEIGHTxWIDTH'):
-        fvd_protocols.parse_resize(text)
-    self.assertEqual(fvd_protocols.parse_resize('128X96'), (128, 96))
+        protocols.parse_resize(text)
+    self.assertEqual(protocols.parse_resize('128X96'), (128, 96))
     for protocol, message in (
-        (fvd_protocols.Protocol(num_frames=8), 'needs at least 9 frames'),
-        (fvd_protocols.Protocol(num_videos=1), 'at least 2 clips'),
-        (fvd_protocols.Protocol(num_seeds=2), 'use --sampling=random'),
-        (fvd_protocols.Protocol(frame_stride=0), '--frame_stride=0')):
+        (protocols.Protocol(num_frames=8), 'needs at least 9 frames'),
+        (protocols.Protocol(num_videos=1), 'at least 2 clips'),
+        (protocols.Protocol(num_seeds=2), 'use --sampling=random'),
+        (protocols.Protocol(frame_stride=0), '--frame_stride=0')):
       with self.assertRaisesRegex(errors.InputError, message):
         protocol.check()
 
@@ -136,7 +136,7 @@ class ProtocolTest(absltest.TestCase):
                                                dtype=np.uint8)
 
     def resized(size, name):
-      return fvd_protocols.resize_frames(frames, fvd_protocols.Protocol(
+      return protocols.resize_frames(frames, protocols.Protocol(
           resize=size, resize_filter=name))
 
     area = resized((32, 40), 'area')
@@ -157,10 +157,10 @@ class FolderTest(absltest.TestCase):
     for v, video in enumerate(videos):
       synthetic_videos.write_video(os.path.join(directory, f'{v}.mkv'),
                                    video[:[20, 14][v]])
-    video_set = fvd_sets.open_set(directory)
+    video_set = sets.open_set(directory)
     self.assertEqual(video_set.lengths, [20, 14])
-    protocol = fvd_protocols.Protocol(num_frames=4, frame_stride=3)
-    frames = video_set.clip(fvd_protocols.Clip(0, 5), protocol)
+    protocol = protocols.Protocol(num_frames=4, frame_stride=3)
+    frames = video_set.clip(protocols.Clip(0, 5), protocol)
     self.assertEqual([t // 8 for _, t in _frame_indices(frames)],
                      [5, 8, 11, 14])
 

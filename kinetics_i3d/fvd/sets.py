@@ -2,7 +2,7 @@
 
 A set is a folder of video files, a `.npy`/`.npz` uint8 array
 [N, T, H, W, 3] (or the same array in memory), or statistics saved earlier.
-Its clips are chosen by an `fvd_protocols.Protocol` (for each seed), decoded
+Its clips are chosen by an `protocols.Protocol` (for each seed), decoded
 beside the network (a few worker threads read the next clips while a batch
 is embedded), resized if the protocol says so, and embedded; a set's
 `SetStatistics` hold, for each seed, the embeddings and their mean and
@@ -29,8 +29,8 @@ import tqdm
 
 import kinetics_i3d
 from kinetics_i3d import errors
-from kinetics_i3d import fvd
-from kinetics_i3d import fvd_protocols
+from kinetics_i3d.fvd import metric
+from kinetics_i3d.fvd import protocols
 from kinetics_i3d import outputs
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import decoding
@@ -50,7 +50,7 @@ class SetStatistics:
       that ran, the source, and how its clips were drawn.
     file: the file they were read from, if they were saved.
   """
-  per_seed: List[fvd.Statistics]
+  per_seed: List[metric.Statistics]
   record: Dict[str, Any]
   file: Optional[str] = None
 
@@ -127,7 +127,7 @@ def save_statistics(path: str, stats: SetStatistics) -> None:
 def _load_statistics(path: str, archive) -> SetStatistics:
   try:
     record = json.loads(str(archive['record']))
-    per_seed = [fvd.Statistics(archive[f'mean_{i}'], archive[f'cov_{i}'],
+    per_seed = [metric.Statistics(archive[f'mean_{i}'], archive[f'cov_{i}'],
                                archive[f'activations_{i}'])
                 for i in range(len(record['per_seed_counts']))]
   except (KeyError, ValueError, TypeError) as error:
@@ -152,12 +152,12 @@ class VideoSource:
     self.lengths = list(lengths)
     self._read = read
 
-  def clip(self, clip: fvd_protocols.Clip,
-           protocol: fvd_protocols.Protocol) -> np.ndarray:
+  def clip(self, clip: protocols.Clip,
+           protocol: protocols.Protocol) -> np.ndarray:
     """The frames of one clip, resized as the protocol says."""
     frames = self._read(clip.video, clip.first, protocol.num_frames,
                         protocol.frame_stride)
-    return fvd_protocols.resize_frames(frames, protocol)
+    return protocols.resize_frames(frames, protocol)
 
 
 def _count_frames(path: str) -> int:
@@ -287,7 +287,7 @@ def _ahead(work: Iterable[Callable[[], np.ndarray]],
     yield pending.popleft().result()
 
 
-def _embed_clips(clips: Iterable[np.ndarray], embedder: fvd.Embedder,
+def _embed_clips(clips: Iterable[np.ndarray], embedder: metric.Embedder,
                  batch_size: int, total: Optional[int],
                  description: str) -> np.ndarray:
   """[N, 400] embeddings of uint8 [T, H, W, 3] clips, a batch at a time."""
@@ -299,7 +299,7 @@ def _embed_clips(clips: Iterable[np.ndarray], embedder: fvd.Embedder,
 
   for clip in tqdm.tqdm(clips, total=total, unit='clip', desc=description,
                         leave=False):
-    batch.append(fvd.preprocess(clip[None])[0])
+    batch.append(metric.preprocess(clip[None])[0])
     if len(batch) == batch_size:
       run()
   if batch:
@@ -307,7 +307,7 @@ def _embed_clips(clips: Iterable[np.ndarray], embedder: fvd.Embedder,
   return np.concatenate(rows)
 
 
-def _record(protocol: fvd_protocols.Protocol, embedder: fvd.Embedder,
+def _record(protocol: protocols.Protocol, embedder: metric.Embedder,
             source: str, selection: Dict[str, Any],
             counts: List[int]) -> Dict[str, Any]:
   return {
@@ -318,8 +318,8 @@ def _record(protocol: fvd_protocols.Protocol, embedder: fvd.Embedder,
   }
 
 
-def embed_set(video_set: VideoSource, protocol: fvd_protocols.Protocol,
-              embedder: fvd.Embedder, batch_size: int = 8,
+def embed_set(video_set: VideoSource, protocol: protocols.Protocol,
+              embedder: metric.Embedder, batch_size: int = 8,
               workers: int = 2) -> SetStatistics:
   """Draws a set's clips for each seed of the protocol and embeds them.
 
@@ -340,7 +340,7 @@ def embed_set(video_set: VideoSource, protocol: fvd_protocols.Protocol,
   depth = max(2 * batch_size, workers)
   with concurrent.futures.ThreadPoolExecutor(workers) as executor:
     for seed in protocol.seeds:
-      drawn = fvd_protocols.select_clips(video_set.lengths, protocol, seed,
+      drawn = protocols.select_clips(video_set.lengths, protocol, seed,
                                          video_set.source)
       selection = {'usable': drawn.usable, 'skipped': drawn.skipped,
                    'with_replacement': drawn.with_replacement}
@@ -348,15 +348,15 @@ def embed_set(video_set: VideoSource, protocol: fvd_protocols.Protocol,
       activations = _embed_clips(
           _ahead(tasks, executor, depth), embedder, batch_size,
           len(drawn.clips), os.path.basename(video_set.source.rstrip('/')))
-      per_seed.append(fvd.Statistics.of(activations))
+      per_seed.append(metric.Statistics.of(activations))
   return SetStatistics(per_seed, _record(protocol, embedder, video_set.source,
                                          selection,
                                          [s.count for s in per_seed]))
 
 
 def statistics_of_clips(clips: Union[np.ndarray, tf.data.Dataset],
-                        embedder: fvd.Embedder,
-                        protocol: fvd_protocols.Protocol,
+                        embedder: metric.Embedder,
+                        protocol: protocols.Protocol,
                         source: str = 'clips',
                         batch_size: int = 8) -> SetStatistics:
   """Statistics of clips already made, for research code.
@@ -385,13 +385,13 @@ def statistics_of_clips(clips: Union[np.ndarray, tf.data.Dataset],
     _check_videos(clips, source)
     flat = iter(clips)
   activations = _embed_clips(
-      (fvd_protocols.resize_frames(c, protocol) for c in flat), embedder,
+      (protocols.resize_frames(c, protocol) for c in flat), embedder,
       batch_size, None, source)
   if len(activations) < 2:
     raise errors.InputError(f'{source} holds {len(activations)} clip: FVD '
                             'needs at least 2')
   return SetStatistics(
-      [fvd.Statistics.of(activations)],
+      [metric.Statistics.of(activations)],
       _record(protocol, embedder, source,
               {'usable': len(activations), 'skipped': 0,
                'with_replacement': False}, [len(activations)]))
@@ -429,6 +429,6 @@ def distances(a: SetStatistics, b: SetStatistics) -> Distances:
     InputError: the sets were made under different protocols.
   """
   check_compatible(a, b)
-  values = [fvd.distances(x, y) for x, y in zip(a.per_seed, b.per_seed)]
+  values = [metric.distances(x, y) for x, y in zip(a.per_seed, b.per_seed)]
   return Distances(a.record['protocol']['seeds'], [v[0] for v in values],
                    [v[1] for v in values])
