@@ -144,6 +144,17 @@ MUTATIONS = (
              "if k not in ('num_videos', 'frame_stride')]",
              ('fvd_test.py::FvdScriptTest::'
               'test_seeds_protocol_record_and_saved_statistics',)),
+    Mutation('clip_seek_to_any_frame',
+             'clips are decoded from the frame a seek lands on, keyframe or '
+             'not',
+             'kinetics_i3d/video/frame_access.py', 'any_frame=False',
+             'any_frame=True',
+             ('kinetics_i3d/video/frame_access_test.py',)),
+    Mutation('frame_times_in_decode_order',
+             'frame times indexed in decode order, not display order',
+             'kinetics_i3d/video/frame_access.py',
+             'np.sort(np.array(times, np.int64))', 'np.array(times, np.int64)',
+             ('kinetics_i3d/video/frame_access_test.py',)),
     Mutation('shard_set_with_a_gap',
              'a split with a shard missing is read as if whole',
              'kinetics_i3d/datasets/shards.py', '  if missing:\n',

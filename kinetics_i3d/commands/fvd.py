@@ -127,7 +127,7 @@ def _statistics(
           FLAGS.checkpoint or locations.checkpoint(metric.CHECKPOINT),
           FLAGS.precision)
     stats.append(sets.embed_set(video_set, protocol, embedder,
-                                    _batch_size(protocol), FLAGS.workers))
+                                _batch_size(protocol), FLAGS.workers))
   return stats
 
 

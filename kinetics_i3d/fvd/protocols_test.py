@@ -38,13 +38,13 @@ class SelectionTest(absltest.TestCase):
                      (3, 1, False))
     two = protocols.Protocol(num_videos=2, num_frames=10)
     self.assertLen(protocols.select_clips([12, 9, 30, 10], two, 0,
-                                              'set').clips, 2)
+                                          'set').clips, 2)
 
   def test_random_offsets_and_strides_take_the_frames_they_name(self):
     lengths = [40, 25, 33, 60, 12]
     videos = sets.array_source(_indexed_videos(lengths))
     protocol = protocols.Protocol(num_videos=4, num_frames=9,
-                                      frame_stride=2, sampling='random')
+                                  frame_stride=2, sampling='random')
     span = (9 - 1) * 2 + 1
     starts = set()
     for seed in range(5):
@@ -65,7 +65,7 @@ class SelectionTest(absltest.TestCase):
 
   def test_seeds(self):
     protocol = protocols.Protocol(num_videos=3, num_frames=9,
-                                      sampling='random', num_seeds=3)
+                                  sampling='random', num_seeds=3)
     lengths = [50] * 6
 
     def clips(seed):
@@ -78,7 +78,7 @@ class SelectionTest(absltest.TestCase):
 
   def test_too_few_videos(self):
     random = protocols.Protocol(num_videos=5, num_frames=9,
-                                    sampling='random')
+                                sampling='random')
     drawn = protocols.select_clips([20, 20], random, 0, 'set')
     self.assertTrue(drawn.with_replacement)
     self.assertLen(drawn.clips, 5)
@@ -112,7 +112,7 @@ class ProtocolTest(absltest.TestCase):
 
   def test_record_names_every_choice(self):
     protocol = protocols.Protocol(2048, 16, 2, 'random', 7, 3, (128, 128),
-                                      'area', 'x')
+                                  'area', 'x')
     self.assertEqual(protocol.record(), {
         'name': 'x', 'num_videos': 2048, 'num_frames': 16, 'frame_stride': 2,
         'sampling': 'random', 'seeds': [7, 8, 9], 'resize': '128x128 area'})

@@ -2,15 +2,16 @@
 
 A set is a folder of video files, a `.npy`/`.npz` uint8 array
 [N, T, H, W, 3] (or the same array in memory), or statistics saved earlier.
-Its clips are chosen by an `protocols.Protocol` (for each seed), decoded
-beside the network (a few worker threads read the next clips while a batch
-is embedded), resized if the protocol says so, and embedded; a set's
-`SetStatistics` hold, for each seed, the embeddings and their mean and
-covariance, with the whole protocol, the weights (name and sha256), the
-precision that ran and how the clips were drawn. Saved statistics carry the
-same, and statistics of different protocols are refused, naming what
-differs. `statistics_of_clips` takes clips already made (an array or a
-`tf.data.Dataset`), so a training loop can compute FVD without writing videos.
+Its clips are chosen by a `protocols.Protocol` (for each seed), decoded from
+the keyframe before each clip (not from the video's start) beside the network
+(a few worker threads read the next clips while a batch is embedded), resized
+if the protocol says so, and embedded; a set's `SetStatistics` hold, for each
+seed, the embeddings and their mean and covariance, with the whole protocol,
+the weights (name and sha256), the precision that ran and how the clips were
+drawn. Saved statistics carry the same, and statistics of different protocols
+are refused, naming what differs. `statistics_of_clips` takes clips already
+made (an array or a `tf.data.Dataset`), so a training loop can compute FVD
+without writing videos.
 """
 
 import collections
@@ -22,7 +23,6 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
                     Sequence, Union)
 import zipfile
 
-import av
 import numpy as np
 import tensorflow as tf
 import tqdm
@@ -33,7 +33,7 @@ from kinetics_i3d.fvd import metric
 from kinetics_i3d.fvd import protocols
 from kinetics_i3d import outputs
 from kinetics_i3d.datasets import preprocess_jobs
-from kinetics_i3d.video import decoding
+from kinetics_i3d.video import frame_access
 
 # Whatever makes two sets' statistics comparable.
 _COMPARED = ('protocol', 'weights', 'precision')
@@ -128,7 +128,7 @@ def _load_statistics(path: str, archive) -> SetStatistics:
   try:
     record = json.loads(str(archive['record']))
     per_seed = [metric.Statistics(archive[f'mean_{i}'], archive[f'cov_{i}'],
-                               archive[f'activations_{i}'])
+                                  archive[f'activations_{i}'])
                 for i in range(len(record['per_seed_counts']))]
   except (KeyError, ValueError, TypeError) as error:
     raise errors.InputError(f'{path} is not FVD statistics of this version '
@@ -158,39 +158,6 @@ class VideoSource:
     frames = self._read(clip.video, clip.first, protocol.num_frames,
                         protocol.frame_stride)
     return protocols.resize_frames(frames, protocol)
-
-
-def _count_frames(path: str) -> int:
-  """A video's frames, counted from its packets (no decoding).
-
-  Raises:
-    InputError: it cannot be read.
-  """
-  with decoding.open_video(path) as container:
-    stream = container.streams.video[0]
-    try:
-      return sum(1 for p in container.demux(stream) if p.size)
-    except av.error.FFmpegError as error:
-      raise errors.InputError(f'cannot read {path}: {error}') from None
-
-
-def _read_video(path: str, first: int, frames: int, stride: int) -> np.ndarray:
-  """Frames first, first + stride, ... of a video file, as stored (RGB)."""
-  wanted = set(range(first, first + (frames - 1) * stride + 1, stride))
-  kept = []
-  with decoding.open_video(path) as container:
-    try:
-      for index, frame in enumerate(container.decode(video=0)):
-        if index in wanted:
-          kept.append(frame.to_ndarray(format='rgb24'))
-          if len(kept) == frames:
-            break
-    except av.error.FFmpegError as error:
-      raise errors.InputError(f'cannot decode {path}: {error}') from None
-  if len(kept) < frames:
-    raise errors.InputError(f'{path} ends after {len(kept)} of the clip\'s '
-                            f'{frames} frames: is it truncated?')
-  return np.stack(kept)
 
 
 def _check_videos(videos: np.ndarray, source: str) -> None:
@@ -264,9 +231,10 @@ def open_set(path: str) -> Union[VideoSource, SetStatistics]:
           'it again (--save_stats) or copy it again') from None
   if os.path.isdir(path):
     videos = preprocess_jobs.video_files(path)
-    lengths = [_count_frames(v) for v in videos]
-    return VideoSource(path, lengths, lambda i, *clip: _read_video(
-        videos[i], *clip))
+    indexes = [frame_access.index_frames(v) for v in videos]
+    return VideoSource(
+        path, [index.num_frames for index in indexes],
+        lambda i, *clip: frame_access.read_frames(videos[i], indexes[i], *clip))
   if path.endswith(('.npy', '.npz')):
     return array_source(_load_array(path), path)
   raise errors.InputError(
@@ -341,7 +309,7 @@ def embed_set(video_set: VideoSource, protocol: protocols.Protocol,
   with concurrent.futures.ThreadPoolExecutor(workers) as executor:
     for seed in protocol.seeds:
       drawn = protocols.select_clips(video_set.lengths, protocol, seed,
-                                         video_set.source)
+                                     video_set.source)
       selection = {'usable': drawn.usable, 'skipped': drawn.skipped,
                    'with_replacement': drawn.with_replacement}
       tasks = (lambda c=c: video_set.clip(c, protocol) for c in drawn.clips)

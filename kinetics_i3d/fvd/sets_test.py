@@ -81,7 +81,7 @@ class SetsTest(absltest.TestCase):
     np.testing.assert_allclose(first.per_seed[0].activations, expected,
                                atol=1e-4)
     random = protocols.Protocol(num_videos=3, num_frames=9,
-                                    sampling='random', num_seeds=2)
+                                sampling='random', num_seeds=2)
     once = sets.embed_set(source, random, self.embedder, 3)
     again = sets.embed_set(source, random, self.embedder, 3)
     for a, b in zip(once.per_seed, again.per_seed):  # Same seed, same clips.
@@ -95,7 +95,7 @@ class SetsTest(absltest.TestCase):
     noisy = np.clip(self.videos + np.random.default_rng(1).normal(
         0, 40, self.videos.shape), 0, 255).astype(np.uint8)
     other = sets.embed_set(sets.array_source(noisy, 'noisy'), random,
-                               self.embedder, 3)
+                           self.embedder, 3)
     distances = sets.distances(once, other)
     self.assertEqual(distances.fvd, sets.distances(again, other).fvd)
     self.assertGreater(abs(distances.fvd[0] - distances.fvd[1]),

@@ -42,7 +42,7 @@ def moving_texture(num_frames: int, height: int, width: int, dx: float = 0.0,
 
 def write_video(path: str, frames: np.ndarray, fps: float = 25.0,
                 times: Optional[Sequence[float]] = None,
-                codec: str = 'ffv1') -> None:
+                codec: str = 'ffv1', gop_size: Optional[int] = None) -> None:
   """Encodes uint8 RGB frames [T, H, W, 3] into a video file.
 
   Args:
@@ -53,12 +53,16 @@ def write_video(path: str, frames: np.ndarray, fps: float = 25.0,
     times: presentation time of each frame in seconds, for variable frame
       rates (a time base of 1/1000 s).
     codec: FFmpeg encoder name.
+    gop_size: frames from one keyframe to the next (the encoder's default
+      when None).
   """
   with av.open(path, 'w') as container:
     rate = fractions.Fraction(fps).limit_denominator(1001)
     stream = container.add_stream(codec, rate=rate)
     stream.width, stream.height = frames.shape[2], frames.shape[1]
     stream.pix_fmt = 'bgr0' if codec == 'ffv1' else 'yuv420p'
+    if gop_size:
+      stream.codec_context.gop_size = gop_size
     if times is not None:
       stream.codec_context.time_base = fractions.Fraction(1, 1000)
       stream.time_base = fractions.Fraction(1, 1000)
