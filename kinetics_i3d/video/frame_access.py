@@ -9,8 +9,9 @@ The seek is used only where it gives exactly the frames a decode from the
 start gives: the first frame decoded after it must be a keyframe no later
 than the first frame wanted (so no frame used needs one from before the
 seek), and every wanted time must turn up in order. Otherwise (open GOPs, a
-container whose seek lands late, packets without times) the frames are
-decoded from the start and counted, as the index counts them.
+container whose seek lands late, a decoding error after the seek) the frames
+are decoded from the start, found by their times, or counted where packets
+carry no times.
 """
 
 import dataclasses
@@ -120,8 +121,11 @@ def read_frames(path: str, index: FrameIndex, first: int, count: int,
     if index.times is not None:
       times = index.times[wanted]
       if first > 0:
-        with decoding.open_video(path) as container:
-          kept = _frames_at(container, times, seek=True)
+        try:
+          with decoding.open_video(path) as container:
+            kept = _frames_at(container, times, seek=True)
+        except av.error.FFmpegError:
+          kept = None  # Decoded from the start below, where errors count.
       if kept is None or len(kept) < count:
         with decoding.open_video(path) as container:
           kept = _frames_at(container, times, seek=False)
