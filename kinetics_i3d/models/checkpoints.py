@@ -326,6 +326,15 @@ def release_layout(arrays: Mapping[str, np.ndarray],
   }
 
 
+def move_bundle(source: str, directory: str) -> None:
+  """Moves a checkpoint bundle's files from folder `source` into `directory`,
+  its index last, so that a checkpoint whose index is there is whole."""
+  for name in sorted(tf.io.gfile.listdir(source),
+                     key=lambda n: n.endswith('.index')):
+    tf.io.gfile.rename(os.path.join(source, name),
+                       os.path.join(directory, name), overwrite=True)
+
+
 def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
   """Writes named arrays as a TF1 `Saver` (V2) checkpoint bundle.
 
@@ -354,10 +363,7 @@ def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
     with tf.io.gfile.GFile(state, 'w') as f:
       f.write(f'model_checkpoint_path: "{base}"\n'
               f'all_model_checkpoint_paths: "{base}"\n')
-    for name in sorted(tf.io.gfile.listdir(staging),
-                       key=lambda n: n.endswith('.index')):
-      tf.io.gfile.rename(os.path.join(staging, name),
-                         os.path.join(directory, name), overwrite=True)
+    move_bundle(staging, directory)
   except (OSError, tf.errors.OpError) as error:
     if outputs.disk_full(error, path):
       raise outputs.disk_full_error(path) from None

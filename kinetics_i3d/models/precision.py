@@ -11,7 +11,7 @@ float32 there, and says why in one line.
 
 import functools
 import os
-from typing import FrozenSet, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 from absl import logging
 import tensorflow as tf
@@ -41,17 +41,22 @@ _BF16_CPU_FLAGS = ('avx512_bf16', 'amx_bf16')
 _MIN_GPU_CAPABILITY = (8, 0)
 
 
-@functools.lru_cache(maxsize=None)
-def cpu_flags() -> FrozenSet[str]:
-  """The CPU's feature flags (`/proc/cpuinfo`), empty where there is none."""
+def cpuinfo_field(name: str) -> Optional[str]:
+  """A field of the first CPU in `/proc/cpuinfo`, None where there is none."""
   try:
     with open('/proc/cpuinfo') as f:
       for line in f:
-        if line.startswith('flags'):
-          return frozenset(line.split(':', 1)[1].split())
+        if line.split(':')[0].strip() == name:
+          return line.split(':', 1)[1].strip()
   except OSError:
     pass
-  return frozenset()
+  return None
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_flags() -> FrozenSet[str]:
+  """The CPU's feature flags (`/proc/cpuinfo`), empty where there is none."""
+  return frozenset((cpuinfo_field('flags') or '').split())
 
 
 def onednn_isa_cap() -> str:

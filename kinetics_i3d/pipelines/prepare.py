@@ -26,7 +26,6 @@ import os
 import shutil
 import tempfile
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
-import uuid
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -35,6 +34,7 @@ import cv2
 import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.datasets import shards
@@ -166,6 +166,16 @@ def _local_path(path: str) -> Iterator[str]:
     yield copy.name
 
 
+@contextlib.contextmanager
+def _written_whole(path: str) -> Iterator[str]:
+  """Yields a temporary name (`outputs.temporary_name`) to write `path` under,
+  on any file system TensorFlow reaches, and renames it to `path` after the
+  block, so that readers never see the file half-written."""
+  temporary = outputs.temporary_name(path)
+  yield temporary
+  tf.io.gfile.rename(temporary, path, overwrite=True)
+
+
 class WriteShard(beam.DoFn):
   """Writes one shard's examples, sorted by media id, then renames it."""
 
@@ -176,11 +186,10 @@ class WriteShard(beam.DoFn):
     path, examples = element
     unique = dict(examples)  # A retried bundle may repeat a clip.
     tf.io.gfile.makedirs(os.path.dirname(path))
-    temporary = f'{path}.tmp-{uuid.uuid4().hex}'
-    with tf.io.TFRecordWriter(temporary) as writer:
+    with _written_whole(path) as temporary, tf.io.TFRecordWriter(
+        temporary) as writer:
       for media_id in sorted(unique):
         writer.write(unique[media_id])
-    tf.io.gfile.rename(temporary, path, overwrite=True)
     self._written.inc(len(unique))
     yield path
 
@@ -210,10 +219,9 @@ class WriteFailures(beam.DoFn):
     writer.writerow(['media_id', 'video', 'reason'])
     writer.writerows(sorted(earlier + list(failures)))
     path = os.path.join(self._output_dir, FAILURES_FILE)
-    temporary = f'{path}.tmp-{uuid.uuid4().hex}'
-    with tf.io.gfile.GFile(temporary, 'w') as f:
+    with _written_whole(path) as temporary, tf.io.gfile.GFile(
+        temporary, 'w') as f:
       f.write(text.getvalue())
-    tf.io.gfile.rename(temporary, path, overwrite=True)
     yield len(earlier) + len(failures)
 
 
@@ -286,10 +294,9 @@ def plan(clips: Sequence[manifests.ClipSpec], settings: Settings,
 def _write_label_map(output_dir: str, names: Sequence[str]) -> None:
   tf.io.gfile.makedirs(output_dir)
   path = os.path.join(output_dir, LABEL_MAP_FILE)
-  temporary = f'{path}.tmp-{uuid.uuid4().hex}'
-  with tf.io.gfile.GFile(temporary, 'w') as f:
+  with _written_whole(path) as temporary, tf.io.gfile.GFile(temporary,
+                                                            'w') as f:
     f.write(''.join(f'{name}\n' for name in names))
-  tf.io.gfile.rename(temporary, path, overwrite=True)
 
 
 def remove_damaged(output_dir: str) -> List[Tuple[str, str]]:
@@ -337,8 +344,7 @@ def execute(work: Plan, settings: Settings,
   # all its shards (its readers take none or all).
   for path in sorted({path for path, _ in work.pending}):
     if not tf.io.gfile.exists(path):
-      temporary = f'{path}.tmp-{uuid.uuid4().hex}'
-      tf.io.TFRecordWriter(temporary).close()
-      tf.io.gfile.rename(temporary, path)
+      with _written_whole(path) as temporary:
+        tf.io.TFRecordWriter(temporary).close()
   return (counters.total(result, _COUNTERS, 'clips_written'),
           counters.total(result, _COUNTERS, 'clips_failed'))

@@ -18,17 +18,6 @@ from typing import Callable, Dict, Optional
 from kinetics_i3d.models import precision
 
 
-def _cpuinfo_field(name: str) -> Optional[str]:
-  try:
-    with open('/proc/cpuinfo') as f:
-      for line in f:
-        if line.split(':')[0].strip() == name:
-          return line.split(':', 1)[1].strip()
-  except OSError:
-    pass
-  return None
-
-
 def seconds(work: Callable[[], object]) -> float:
   """Wall-clock seconds `work()` takes."""
   start = time.perf_counter()
@@ -38,13 +27,15 @@ def seconds(work: Callable[[], object]) -> float:
 
 def cpu_name() -> str:
   """The CPU's model name, from /proc/cpuinfo where there is one."""
-  return _cpuinfo_field('model name') or platform.processor() or 'unknown CPU'
+  return (precision.cpuinfo_field('model name') or platform.processor() or
+          'unknown CPU')
 
 
 def cpu_description() -> str:
   """The name with vendor, family and model, e.g. 'AMD EPYC (family 25,
   model 17)', which tells Zen generations apart where the name does not."""
-  family, model = _cpuinfo_field('cpu family'), _cpuinfo_field('model')
+  family = precision.cpuinfo_field('cpu family')
+  model = precision.cpuinfo_field('model')
   if family is None:
     return cpu_name()
   return f'{cpu_name()} (family {family}, model {model})'
@@ -117,7 +108,7 @@ def clock_ghz() -> Dict[str, object]:
       return {'ghz': max(runs), 'source': 'measured (dependent adds)'}
     except (OSError, subprocess.CalledProcessError):
       pass
-  return {'ghz': float(_cpuinfo_field('cpu MHz') or 0) / 1000,
+  return {'ghz': float(precision.cpuinfo_field('cpu MHz') or 0) / 1000,
           'source': '/proc/cpuinfo (nominal)'}
 
 
@@ -159,8 +150,8 @@ def fma_units(isa: str) -> int:
   AMD Zen 5 (family 26); 1 on Zen 4 (family 25), which runs 512-bit
   instructions in two halves.
   """
-  family = int(_cpuinfo_field('cpu family') or 0)
-  amd = _cpuinfo_field('vendor_id') == 'AuthenticAMD'
+  family = int(precision.cpuinfo_field('cpu family') or 0)
+  amd = precision.cpuinfo_field('vendor_id') == 'AuthenticAMD'
   if isa == 'AVX-512' and amd and family < 26:
     return 1
   return 2
