@@ -1,6 +1,6 @@
 """Flags that several commands share, defined the same way in each."""
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 from absl import flags
 
@@ -89,13 +89,28 @@ def protocol_and_preset(
     protocol.check()
     return protocol, None
   preset = features.preset(values.preset)
-  given = [f'--{name}' for name in _PRESET_FLAGS
+  refuse_flags_set_by('preset', _PRESET_FLAGS, values)
+  return preset.protocol, preset
+
+
+def refuse_flags_set_by(setter: str, names: Sequence[str],
+                        values: flags.FlagValues = flags.FLAGS) -> None:
+  """Refuses flags given beside the flag that sets them (--preset, say).
+
+  Args:
+    setter: the flag that names a published setting.
+    names: the flags it sets.
+    values: the parsed flags.
+
+  Raises:
+    InputError: one of `names` was given, naming each.
+  """
+  given = [f'--{name}' for name in names
            if name in values and values[name].present]
   if given:
     raise errors.InputError(
-        f'--preset={values.preset} sets {", ".join(given)}: leave them out, '
-        'or give the settings without the preset')
-  return preset.protocol, preset
+        f'--{setter}={values[setter].value} sets {", ".join(given)}: leave '
+        f'them out, or give the settings without the {setter}')
 
 
 def describe_preset(name: str, preset: features.Preset) -> str:

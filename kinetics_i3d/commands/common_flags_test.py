@@ -53,6 +53,21 @@ class ProtocolFlagsTest(absltest.TestCase):
         with self.assertRaisesRegex(errors.InputError, f'^{message}'):
           _parse(*args)
 
+  def test_flags_beside_the_flag_that_sets_them_are_refused(self):
+    values = flags.FlagValues()
+    flags.DEFINE_string('protocol', None, '', flag_values=values)
+    flags.DEFINE_integer('num_frames', 16, '', flag_values=values)
+    flags.DEFINE_integer('seed', 0, '', flag_values=values)
+    values(['fvd', '--protocol=fvd2048_16f', '--seed=3'])
+    # --seed is not one the protocol sets.
+    common_flags.refuse_flags_set_by('protocol', ('num_frames',), values)
+    values(['fvd', '--protocol=fvd2048_16f', '--num_frames=16'])
+    with self.assertRaisesRegex(
+        errors.InputError,
+        '^--protocol=fvd2048_16f sets --num_frames: leave them out, or give '
+        'the settings without the protocol$'):
+      common_flags.refuse_flags_set_by('protocol', ('num_frames',), values)
+
 
 if __name__ == '__main__':
   absltest.main()

@@ -20,6 +20,7 @@ another protocol are refused, naming the difference. The embedding and the
 distances are the reference's (see `kinetics_i3d/fvd/metric.py`).
 """
 
+import dataclasses
 import json
 from typing import List, Sequence, Union
 
@@ -87,15 +88,10 @@ def _protocol() -> protocols.Protocol:
   resize = protocols.parse_resize(FLAGS.resize) if FLAGS.resize else None
   if FLAGS.protocol:
     named = protocols.protocol(FLAGS.protocol)
-    given = [f'--{n}' for n in _PROTOCOL_FLAGS if FLAGS[n].present]
-    if given:
-      raise errors.InputError(
-          f'--protocol={FLAGS.protocol} sets {", ".join(given)}: leave them '
-          'out, or give the settings without the protocol')
-    protocol = protocols.Protocol(
-        named.num_videos, named.num_frames, named.frame_stride,
-        named.sampling, FLAGS.seed, FLAGS.seeds, resize, FLAGS.resize_filter,
-        named.name)
+    common_flags.refuse_flags_set_by('protocol', _PROTOCOL_FLAGS)
+    protocol = dataclasses.replace(
+        named, seed=FLAGS.seed, num_seeds=FLAGS.seeds, resize=resize,
+        resize_filter=FLAGS.resize_filter)
   else:
     protocol = protocols.Protocol(
         FLAGS.num_videos, FLAGS.num_frames, FLAGS.frame_stride, FLAGS.sampling,

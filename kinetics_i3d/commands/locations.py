@@ -37,10 +37,14 @@ def checkpoint(name: str, checkpoint_dir: Optional[str] = None) -> str:
   """
   if checkpoint_dir:
     return os.path.join(checkpoint_dir, name, cache.CHECKPOINT_FILE)
+  local = _local_checkpoint(name)
+  return local if local else cache.checkpoint(name)
+
+
+def _local_checkpoint(name: str) -> Optional[str]:
+  """The checkpoint's prefix in `data/checkpoints`, None if it is not there."""
   local = os.path.join(LOCAL_DATA, 'checkpoints', name, cache.CHECKPOINT_FILE)
-  if os.path.exists(local + '.index'):
-    return local
-  return cache.checkpoint(name)
+  return local if os.path.exists(local + '.index') else None
 
 
 def checkpoint_dir(names: Sequence[str],
@@ -53,10 +57,8 @@ def checkpoint_dir(names: Sequence[str],
   """
   if given:
     return given
-  local = os.path.join(LOCAL_DATA, 'checkpoints')
-  if all(os.path.exists(os.path.join(local, name, cache.CHECKPOINT_FILE) +
-                        '.index') for name in names):
-    return os.path.abspath(local)
+  if all(_local_checkpoint(name) for name in names):
+    return os.path.abspath(os.path.join(LOCAL_DATA, 'checkpoints'))
   return None
 
 
