@@ -32,7 +32,7 @@ def reports_input_errors(main: Main) -> Main:
       print(f'error: {error}', file=sys.stderr)
       sys.exit(1)
     except OSError as error:
-      if not outputs.disk_full(error, ''):
+      if not outputs.disk_full(error):
         raise
       print(f'error: {outputs.disk_full_error(error.filename or "an output")}',
             file=sys.stderr)

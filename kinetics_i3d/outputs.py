@@ -45,9 +45,8 @@ def is_temporary(path: str) -> bool:
   return TEMPORARY_MARK in os.path.basename(path)
 
 
-def disk_full(error: BaseException, path: str) -> bool:
-  """Whether `error`, raised writing `path`, means there was no room."""
-  del path
+def disk_full(error: BaseException) -> bool:
+  """Whether `error`, raised writing a file, means there was no room."""
   if isinstance(error, OSError) and error.errno in _DISK_FULL:
     return True
   return any(text in str(error) for text in _DISK_FULL_TEXT)
@@ -84,7 +83,7 @@ def atomic(path: str) -> Iterator[str]:
     os.replace(temporary, path)
   except BaseException as error:
     remove(temporary)
-    if disk_full(error, path):
+    if disk_full(error):
       raise disk_full_error(path) from None
     raise
 

@@ -92,7 +92,7 @@ class NpyWriter:
     try:
       operation()
     except OSError as error:
-      if not outputs.disk_full(error, self.path):
+      if not outputs.disk_full(error):
         raise
       self.abort()
       raise outputs.disk_full_error(self.path) from None

@@ -365,7 +365,7 @@ def write_arrays(path: str, arrays: Mapping[str, np.ndarray]) -> None:
               f'all_model_checkpoint_paths: "{base}"\n')
     move_bundle(staging, directory)
   except (OSError, tf.errors.OpError) as error:
-    if outputs.disk_full(error, path):
+    if outputs.disk_full(error):
       raise outputs.disk_full_error(path) from None
     raise
   finally:
