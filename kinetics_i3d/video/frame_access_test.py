@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+from unittest import mock
 
 from absl.testing import absltest
 import av
@@ -74,6 +75,23 @@ class FrameAccessTest(absltest.TestCase):
             container, index.times[first:first + 4], seek=True)
       self.assertIsNotNone(kept, first)
       np.testing.assert_array_equal(np.stack(kept), every[first:first + 4])
+
+  def test_a_decoding_error_after_the_seek_decodes_from_the_start(self):
+    path = self.videos['h264']
+    index = frame_access.index_frames(path)
+    frames_at = frame_access._frames_at  # pylint: disable=protected-access
+    seeks = []
+
+    def failing_after_seek(container, times, seek):
+      seeks.append(seek)
+      if seek:
+        raise av.error.InvalidDataError(1094995529, 'Invalid data')
+      return frames_at(container, times, seek)
+
+    with mock.patch.object(frame_access, '_frames_at', failing_after_seek):
+      clip = frame_access.read_frames(path, index, 13, 6)
+    self.assertEqual(seeks, [True, False])
+    np.testing.assert_array_equal(clip, _every_frame(path)[13:19])
 
   def test_frames_past_the_end(self):
     index = frame_access.index_frames(self.videos['ffv1'])
