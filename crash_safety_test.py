@@ -40,6 +40,14 @@ def _videos(root: str) -> str:
   return folder
 
 
+def _video(root: str) -> str:
+  """One short video, `root`/v.mkv."""
+  path = os.path.join(root, 'v.mkv')
+  synthetic_videos.write_video(
+      path, synthetic_videos.moving_texture(12, 32, 40, dx=1.0))
+  return path
+
+
 def _records(path: str):
   return [r.numpy() for r in tf.data.TFRecordDataset(path)]
 
@@ -146,9 +154,7 @@ class CrashTest(absltest.TestCase):
 
   def test_preprocess_video(self):
     root = self.create_tempdir().full_path
-    video = os.path.join(root, 'v.mkv')
-    synthetic_videos.write_video(video, synthetic_videos.moving_texture(
-        12, 32, 40, dx=1.0))
+    video = _video(root)
     reference = os.path.join(root, 'reference_rgb.npy')
     self._ok(script_testing.run('preprocess_video.py', video,
                                 f'--rgb_out={reference}'))
@@ -255,9 +261,7 @@ class FullDiskTest(absltest.TestCase):
 
   def test_preprocess_video_extract_features_and_fvd(self):
     root = self.create_tempdir().full_path
-    video = os.path.join(root, 'v.mkv')
-    synthetic_videos.write_video(video, synthetic_videos.moving_texture(
-        12, 32, 40, dx=1.0))
+    video = _video(root)
     out = os.path.join(root, 'out')
     # A 1 MB limit: the 9 RGB frames (5.4 MB) do not fit.
     self._one_line(crashes.run_with_file_limit(
