@@ -37,6 +37,7 @@ _ONEDNN_ISA_MASKS = {
     'AVX512_CORE_AMX_FP16': 0x1fef,
 }
 _BF16_ISA = _ONEDNN_ISA_MASKS['AVX512_CORE_BF16']
+_AMX_ISA = _ONEDNN_ISA_MASKS['AVX512_CORE_AMX']
 _BF16_CPU_FLAGS = ('avx512_bf16', 'amx_bf16')
 _MIN_GPU_CAPABILITY = (8, 0)
 
@@ -75,10 +76,23 @@ def cpu_has_bfloat16() -> bool:
   return bool(cpu_flags() & set(_BF16_CPU_FLAGS))
 
 
+def _isa_cap_excludes(isa_mask: int) -> bool:
+  mask = _ONEDNN_ISA_MASKS.get(onednn_isa_cap())
+  return mask is not None and (mask & isa_mask) != isa_mask
+
+
 def isa_cap_excludes_bfloat16() -> bool:
   """Whether `ONEDNN_MAX_CPU_ISA` keeps oneDNN below its bfloat16 ISAs."""
-  mask = _ONEDNN_ISA_MASKS.get(onednn_isa_cap())
-  return mask is not None and (mask & _BF16_ISA) != _BF16_ISA
+  return _isa_cap_excludes(_BF16_ISA)
+
+
+def amx_in_use() -> bool:
+  """Whether oneDNN runs bfloat16 convolutions on AMX tiles here: the CPU
+  has AMX-BF16, oneDNN is on and not capped below AMX, and no GPU takes the
+  network."""
+  return ('amx_bf16' in cpu_flags() and onednn_enabled() and
+          not _isa_cap_excludes(_AMX_ISA) and
+          not tf.config.list_physical_devices('GPU'))
 
 
 def _gpu_support() -> Tuple[bool, str]:

@@ -58,6 +58,17 @@ class ChoiceTest(absltest.TestCase):
         self._cpu(_SAPPHIRE_RAPIDS, ONEDNN_MAX_CPU_ISA=cap)
         self.assertTrue(precision.bfloat16_support()[0])
 
+  def test_amx_only_where_onednn_can_use_it(self):
+    for flags, environment, expected in (
+        (_SAPPHIRE_RAPIDS, {}, True),
+        (_SAPPHIRE_RAPIDS, {'ONEDNN_MAX_CPU_ISA': 'AVX512_CORE_AMX'}, True),
+        (_SAPPHIRE_RAPIDS, {'ONEDNN_MAX_CPU_ISA': 'AVX512_CORE_BF16'}, False),
+        (_SAPPHIRE_RAPIDS, {'TF_ENABLE_ONEDNN_OPTS': '0'}, False),
+        (_ZEN4, {}, False)):
+      with self.subTest(f'{sorted(flags & {"amx_bf16"})} {environment}'):
+        self._cpu(flags, **environment)
+        self.assertEqual(precision.amx_in_use(), expected)
+
   def test_gpus_from_ampere_on(self):
     self._cpu(_ZEN3)
     gpu = mock.Mock()
