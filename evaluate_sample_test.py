@@ -10,9 +10,9 @@ import tempfile
 from absl.testing import absltest
 import numpy as np
 
+from kinetics_i3d import pretrained
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import streams
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
@@ -147,8 +147,8 @@ class EvaluateSampleTest(absltest.TestCase):
     return self.flow_model(flow, is_training=False)[0].numpy()[0]
 
   def test_joint_sums_the_streams(self):
-    rgb = streams.load_model(
-        'rgb', os.path.join(self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
+    rgb = pretrained.load('rgb_imagenet', checkpoint=os.path.join(
+        self.ckpt_dir, 'rgb_imagenet', 'model.ckpt'))
     rgb_logits = rgb(np.load(self.rgb_sample), is_training=False)[0].numpy()[0]
     flow_logits = self._flow_logits(self.flow)
     self._assert_reports(self._output('imagenet_joint'),

@@ -7,11 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
+from kinetics_i3d import pretrained
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import export
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import precision
-from kinetics_i3d.models import streams
 from kinetics_i3d.testing import calibrated_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
@@ -90,7 +90,8 @@ class ExportTest(absltest.TestCase):
         end_sec=5.28).rgb
     logits = tf.saved_model.load(directory).signatures['serving_default'](
         rgb=tf.constant(clip))['logits'].numpy()[0]
-    model = streams.load_model('rgb', repo_paths.registry_checkpoint())
+    model = pretrained.load('rgb_imagenet',
+                            checkpoint=repo_paths.registry_checkpoint())
     expected = model(clip, is_training=False)[0].numpy()[0]
     self.assertEqual(np.argmax(logits), np.argmax(expected))
     np.testing.assert_allclose(logits, expected, atol=0.5)

@@ -16,16 +16,20 @@ import sys
 import sysconfig
 import tempfile
 import textwrap
+from typing import Dict
 import zipfile
 
 from absl.testing import absltest
+import numpy as np
 
 from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import synthetic_videos
 
 _DECOY = 'raise ImportError("the decoy was imported")\n'
 # The README's numbers for the cyclist of bikes.mp4 (4 s to 5.6 s), printed to
 # six decimals by the float32 folded network.
 _NORM, _TOP_LOGIT = 86.490929, 15.507651
+_EXAMPLE_MARK = '=== README example: '
 
 
 def _run(command, **kwargs):
@@ -43,6 +47,15 @@ def _clean_tree(destination: str) -> None:
       target = os.path.join(destination, relative)
       os.makedirs(os.path.dirname(target), exist_ok=True)
       shutil.copy2(source, target)
+
+
+def _readme_examples() -> Dict[str, str]:
+  """The README's library examples: each ```python block after a line
+  `<!-- example: NAME -->`, by name."""
+  with open(os.path.join(repo_paths.ROOT, 'README.md'), encoding='utf-8') as f:
+    text = f.read()
+  return dict(re.findall(r'<!-- example: (\w+) -->\n```python\n(.*?)```',
+                         text, re.DOTALL))
 
 
 class WheelTest(absltest.TestCase):
@@ -114,32 +127,21 @@ class WheelTest(absltest.TestCase):
   def test_research_code_from_another_folder(self):
     # Run in the folder of the decoys, which come first on sys.path: the
     # package must not import them (the decoy i3d.py raises if imported).
-    script = textwrap.dedent(f"""
+    # (The README's examples, run from the same folder, classify and embed.)
+    script = textwrap.dedent("""
         import importlib, json, pkgutil, sys
-        import numpy as np
         import kinetics_i3d
         from kinetics_i3d import pretrained
-        from kinetics_i3d.fvd import metric
         from kinetics_i3d import commands
-        from kinetics_i3d.video import decoding
         for module in pkgutil.iter_modules(commands.__path__):
             importlib.import_module('kinetics_i3d.commands.' + module.name)
         model = pretrained.load('rgb_imagenet')
-        run = pretrained.predictor(['rgb_imagenet'])
-        video = decoding.decode({repo_paths.registry_video('bikes.mp4')!r},
-                                lambda frame: frame, start_sec=4, end_sec=5.6)
-        logits = run(rgb=pretrained.transform(np.stack(video.frames)))
-        logits = logits['logits'][0]
-        embeddings = metric.embed(np.zeros((2, 9, 64, 64, 3), np.uint8))
-        print(json.dumps({{
+        print(json.dumps({
             'kinetics_i3d': kinetics_i3d.__file__,
             'version': kinetics_i3d.__version__,
             'model': type(model).__module__,
-            'norm': float(np.linalg.norm(logits)),
-            'top': float(logits.max()),
-            'top_class': run.categories[int(logits.argmax())],
-            'embeddings': list(embeddings.shape),
-        }}))
+            'variables': len(model.variables),
+        }))
         """)
     result = self._in_work(self.python, '-c', script)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
@@ -147,10 +149,48 @@ class WheelTest(absltest.TestCase):
     self.assertTrue(out['kinetics_i3d'].startswith(self.env))
     self.assertRegex(out['version'], r'^\d+\.\d+\.\d+$')
     self.assertEqual(out['model'], 'kinetics_i3d.models.i3d')
-    self.assertAlmostEqual(out['norm'], _NORM, delta=2e-3)
-    self.assertAlmostEqual(out['top'], _TOP_LOGIT, delta=2e-3)
-    self.assertEqual(out['top_class'], 'riding mountain bike')
-    self.assertEqual(out['embeddings'], [2, 400])
+    self.assertEqual(out['variables'], 230)
+
+  def test_readme_library_examples_run_as_they_stand(self):
+    examples = _readme_examples()
+    self.assertEqual(sorted(examples),
+                     ['classify', 'features', 'flow', 'fvd', 'restore'])
+    shutil.copy(repo_paths.registry_video('bikes.mp4'),
+                os.path.join(self.work, 'video.mp4'))
+    rng = np.random.default_rng(0)
+    for folder in ('real_videos', 'fake_videos'):
+      os.makedirs(os.path.join(self.work, folder))
+      for index in range(3):
+        frames = rng.integers(0, 256, (17, 64, 64, 3), np.uint8)
+        if folder == 'fake_videos':
+          frames = frames // 2  # Darker: another distribution.
+        synthetic_videos.write_video(
+            os.path.join(self.work, folder, f'{index}.mkv'), frames)
+    # All five in one process (one TensorFlow start-up), each on its own.
+    runner = ('import json, sys\n'
+              'for name, code in json.loads(sys.argv[1]).items():\n'
+              '  print(_MARK + name, flush=True)\n'
+              '  exec(compile(code, "README example " + name, "exec"), {})\n'
+              ).replace('_MARK', repr(_EXAMPLE_MARK))
+    result = self._in_work(self.python, '-c', runner, json.dumps(examples))
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    printed = dict(part.split('\n', 1) for part in
+                   result.stdout.split(_EXAMPLE_MARK)[1:])
+    top = printed['classify'].splitlines()[0].split(' ', 1)
+    self.assertAlmostEqual(float(top[0]), _TOP_LOGIT, delta=2e-3)
+    self.assertEqual(top[1], 'riding mountain bike')
+    # 40 frames at 25 fps: two whole 16-frame windows, from 4 s and 4.64 s.
+    self.assertRegex(printed['features'],
+                     r'^\(2, 1024\) \[4\.\s+4\.64\] \[4\.64\s+5\.28\]')
+    self.assertRegex(printed['fvd'], r"'fvd': [0-9.]+, .*'kvd'")
+    flow = printed['flow'].split()
+    # 3 frames at 25 fps, resized to a 256-pixel short side; the flow clipped
+    # to 20 pixels and scaled to [-1, 1].
+    self.assertEqual(' '.join(flow[:4]), '(2, 256, 602, 2)')
+    self.assertGreater(float(flow[4]), 0.5)
+    self.assertGreaterEqual(float(flow[5]), -1.0)
+    self.assertLessEqual(float(flow[6]), 1.0)
+    self.assertEqual(printed['restore'].strip(), '(1, 10)')
 
   def test_original_i3d_module_is_the_package_model(self):
     # From a folder without decoys, `import i3d` is the installed module.

@@ -31,11 +31,11 @@ from apache_beam.options import pipeline_options
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import pretrained
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
 from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
@@ -115,7 +115,8 @@ def _whole_clips(root: str) -> List[manifests.ClipSpec]:
 
 def _fidelity(root: str) -> List[Dict]:
   clips = _whole_clips(root)
-  model = streams.load_model('rgb', repo_paths.registry_checkpoint())
+  model = pretrained.load('rgb_imagenet',
+                          checkpoint=repo_paths.registry_checkpoint())
   predictor = inference.Predictor({'rgb': model})
   reference = [
       predictor({'rgb': preprocessing.preprocess_video(c.video,

@@ -3,10 +3,13 @@
 A fixed synthetic video (a moving texture, 320x180 at 30 fps, as THUMOS14's
 videos are; --seconds long) goes through `features.video_features` with the
 preset's protocol (native frame rate, 16-frame windows every 4 frames, ten
-crops), RGB alone and two-stream. The decoding (with the resize and
-rescaling) and the TV-L1 flow are also timed on their own, so each run's
-time splits into decoding, flow and the network. Random weights: the speed
-does not depend on them.
+crops), RGB alone and two-stream, in float32 and (where the machine runs it)
+bfloat16, side by side. For each: the inputs alone (decoding, resizing and
+TV-L1 flow of the whole video), the network alone on those inputs, and the
+whole extraction, where the next chunk's inputs are made beside the network
+(`video.prefetch`); then video seconds per second, and the network's share
+of the wall time (100% when the network never waits for its inputs).
+Random weights: the speed does not depend on them.
 
   python benchmarks/feature_benchmark.py [--seconds=4] [--json]
 """
@@ -14,7 +17,7 @@ does not depend on them.
 import json
 import os
 import tempfile
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -23,6 +26,7 @@ from kinetics_i3d import features
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import precision
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import synthetic_videos
 from kinetics_i3d.video import optical_flow
@@ -41,6 +45,38 @@ def _models() -> Dict[str, i3d.InceptionI3d]:
   return models
 
 
+def _rows(video: str, names: Tuple[str, ...], models, protocol,
+          workers: int) -> List[Dict[str, object]]:
+  """Each precision's run of one set of streams."""
+  with optical_flow.TVL1(workers) as engine:
+    chunks = []
+    inputs = machine.seconds(lambda: chunks.extend(preprocessing.stream_video(
+        video, flow='flow' in names, flow_engine=engine, cropped=False,
+        fps=None)))
+  supported, _ = precision.bfloat16_support()
+  rows = []
+  for asked in ('float32', 'bfloat16') if supported else ('float32',):
+    predictor = inference.Predictor({s: models[s] for s in names}, asked)
+    # A first run traces the network and warms oneDNN's kernels.
+    features.chunk_features(predictor, chunks[:1], protocol)
+    network = machine.seconds(
+        lambda: features.chunk_features(predictor, chunks, protocol))  # pylint: disable=cell-var-from-loop
+    result = []
+    total = machine.seconds(lambda: result.append(features.video_features(
+        video, names, protocol, predictor=predictor, flow_workers=workers)))  # pylint: disable=cell-var-from-loop
+    rows.append({
+        'streams': '+'.join(names), 'precision': predictor.precision,
+        'rows': len(result[0].features), 'frames': result[0].num_frames,
+        'inputs_seconds': inputs, 'network_seconds': network,
+        'seconds': total,
+        'video_seconds_per_second': result[0].num_frames / _FPS / total,
+        'network_share': network / total,
+    })
+  if len(rows) == 2:
+    rows[1]['speedup_on_float32'] = rows[0]['seconds'] / rows[1]['seconds']
+  return rows
+
+
 def main(argv: Sequence[str]) -> None:
   del argv
   protocol = features.PRESETS['thumos14'].protocol
@@ -51,33 +87,9 @@ def main(argv: Sequence[str]) -> None:
     frames = synthetic_videos.moving_texture(int(_SECONDS.value * _FPS), 180,
                                              320, dx=1.0, dy=0.5)
     synthetic_videos.write_video(video, frames, fps=_FPS)
-
-    def stream(flow: bool) -> float:
-      with optical_flow.TVL1(workers) as engine:
-        return machine.seconds(lambda: list(preprocessing.stream_video(
-            video, flow=flow, flow_engine=engine, cropped=False, fps=None)))
-
-    decoding = stream(flow=False)
-    flow = stream(flow=True) - decoding
     rows = []
     for names in (('rgb',), ('rgb', 'flow')):
-      predictor = inference.Predictor({s: models[s] for s in names})
-      # A first run traces the network and warms oneDNN's kernels.
-      features.video_features(video, names, protocol, predictor=predictor,
-                              flow_workers=workers, end_sec=1.0)
-      result = []
-      total = machine.seconds(lambda: result.append(features.video_features(
-          video, names, protocol, predictor=predictor,
-          flow_workers=workers)))
-      flow_share = flow if 'flow' in names else 0.0
-      rows.append({
-          'streams': '+'.join(names),
-          'rows': len(result[0].features), 'frames': result[0].num_frames,
-          'seconds': total,
-          'video_frames_per_second': result[0].num_frames / total,
-          'decoding_share': decoding / total, 'flow_share': flow_share / total,
-          'network_share': (total - decoding - flow_share) / total,
-      })
+      rows += _rows(video, names, models, protocol, workers)
   report = {'cpu': machine.cpu_description(), 'cores': workers,
             'video': f'{_SECONDS.value:g} s, 320x180 at {_FPS} fps',
             'protocol': protocol.settings(), 'runs': rows}
@@ -86,13 +98,16 @@ def main(argv: Sequence[str]) -> None:
     return
   print(f'{report["cpu"]}, {workers} cores; {report["video"]}; THUMOS14 '
         'preset (native fps, window 16, stride 4, ten crops).')
-  print('| streams | rows | video frames/s | decoding | flow | network |')
-  print('|---|---|---|---|---|---|')
+  print('| streams | precision | rows | inputs alone (s) | network alone (s) '
+        '| whole (s) | video s/s | network share | vs float32 |')
+  print('|---|---|---|---|---|---|---|---|---|')
   for r in rows:
-    print(f'| {r["streams"]} | {r["rows"]} | '
-          f'{r["video_frames_per_second"]:.2f} | '
-          f'{100 * r["decoding_share"]:.0f}% | {100 * r["flow_share"]:.0f}% | '
-          f'{100 * r["network_share"]:.0f}% |')
+    speedup = r.get('speedup_on_float32')
+    print(f'| {r["streams"]} | {r["precision"]} | {r["rows"]} | '
+          f'{r["inputs_seconds"]:.1f} | {r["network_seconds"]:.1f} | '
+          f'{r["seconds"]:.1f} | {r["video_seconds_per_second"]:.3f} | '
+          f'{100 * r["network_share"]:.0f}% | '
+          f'{f"{speedup:.2f}x" if speedup else "-"} |')
 
 
 if __name__ == '__main__':

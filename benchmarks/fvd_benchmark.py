@@ -6,9 +6,12 @@ checkpoint under StyleGAN-V's sampling (random videos, random offsets) at 16
 and 128 frames per clip, the batch size chosen as `fvd.py` chooses it (128
 frames' worth on a CPU). For each: the time to decode the clips alone, to run
 the network on decoded clips alone, and the whole embedding with the decoding
-in worker threads beside the network; clips per second of the whole, and how
-much of the decoding the overlap hid. bfloat16 is measured where the machine
-runs it (and the change it makes to FVD against a noisy copy of the set).
+in worker threads beside the network; clips and video seconds (at the
+videos' 25 fps) per second of the whole, the network's share of the wall time
+(100% when it never waits for clips) and how much of the decoding the overlap
+hid. bfloat16 is measured where the machine runs it, side by side with
+float32 (its speed-up, and the change it makes to FVD against a noisy copy
+of the set).
 Last, on H.264 videos encoded as datasets usually are (a keyframe every 25
 frames, B-frames), the decoding of random 16-frame clips from each video's
 start against from the keyframe before each clip, as the sets' reader does.
@@ -40,6 +43,7 @@ _NUM_VIDEOS = flags.DEFINE_integer('num_videos', 32, 'Videos (and clips).')
 _WORKERS = flags.DEFINE_integer('workers', 2, 'Decoding threads.')
 _JSON = flags.DEFINE_boolean('json', False, 'Print JSON.')
 _FRAMES = 160
+_VIDEO_FPS = 25.0
 
 
 def _folder(directory: str, noisy: bool) -> str:
@@ -102,6 +106,9 @@ def _measure(videos: sets.VideoSource, noisy: sets.VideoSource,
           'decode_seconds': decode, 'network_seconds': network,
           'pipelined_seconds': whole,
           'clips_per_second': len(clips.clips) / whole,
+          'video_seconds_per_second': len(clips.clips) * frames / _VIDEO_FPS /
+                                      whole,
+          'network_share': network / whole,
           'decoding_hidden': (decode + network - whole) / decode,
           'fvd': distances.fvd[0]}
 
@@ -117,8 +124,14 @@ def main(argv: Sequence[str]) -> None:
     for name in asked:
       embedder = metric.Embedder(repo_paths.registry_checkpoint(), name)
       for frames in (16, 128):
-        rows.append({'precision': name,
+        rows.append({'precision': embedder.precision,
                      **_measure(videos, noisy, embedder, frames)})
+  for row in rows:
+    if row['precision'] == 'bfloat16':
+      (float32,) = [r for r in rows if r['precision'] == 'float32' and
+                    r['frames'] == row['frames']]
+      row['speedup_on_float32'] = (float32['pipelined_seconds'] /
+                                   row['pipelined_seconds'])
     seek = _seek_gain(directory)
   summary = {'cpu': machine.cpu_description(), 'cores': os.cpu_count(),
              'videos': f'{_NUM_VIDEOS.value} of {_FRAMES} frames, 64x64',
@@ -129,14 +142,19 @@ def main(argv: Sequence[str]) -> None:
     return
   print(f'{summary["cpu"]}, {summary["cores"]} cores; {summary["videos"]}; '
         f'{_WORKERS.value} decoding threads.')
-  print('| precision | frames | batch | clips/s | decode alone (s) | network '
-        'alone (s) | pipelined (s) | decoding hidden | FVD vs noisy |')
-  print('|---|---|---|---|---|---|---|---|---|')
+  print('| precision | frames | batch | clips/s | video s/s | decode alone '
+        '(s) | network alone (s) | pipelined (s) | network share | decoding '
+        'hidden | vs float32 | FVD vs noisy |')
+  print('|---|---|---|---|---|---|---|---|---|---|---|---|')
   for r in rows:
+    speedup = r.get('speedup_on_float32')
     print(f'| {r["precision"]} | {r["frames"]} | {r["batch_size"]} | '
-          f'{r["clips_per_second"]:.2f} | {r["decode_seconds"]:.1f} | '
+          f'{r["clips_per_second"]:.2f} | '
+          f'{r["video_seconds_per_second"]:.2f} | {r["decode_seconds"]:.1f} | '
           f'{r["network_seconds"]:.1f} | {r["pipelined_seconds"]:.1f} | '
-          f'{100 * r["decoding_hidden"]:.0f}% | {r["fvd"]:.2f} |')
+          f'{100 * r["network_share"]:.0f}% | '
+          f'{100 * r["decoding_hidden"]:.0f}% | '
+          f'{f"{speedup:.2f}x" if speedup else "-"} | {r["fvd"]:.2f} |')
   print(f'64 random 16-frame clips of 8 H.264 videos (250 frames, 320x240, a '
         f'keyframe every 25): decoded from each video\'s start in '
         f'{seek["from_start_seconds"]:.2f} s, from the keyframe before each '

@@ -23,10 +23,21 @@ It prints the ISA oneDNN reports (`ONEDNN_VERBOSE=1`) and the kernel of a
 
 FLOPs: every Conv3D of the traced graph counts 2 x (output elements) x
 (kernel volume x input channels) (278 GFLOPs for one 79-frame RGB clip);
-pools, biases and ReLUs are left out. FP32 peak: cores x clock x float32
-lanes of the ISA in use (16 for AVX-512, 8 for AVX2; --lanes overrides) x 2 x
-FMA units per core at that width (`testing.machine.fma_units`; --fma_units
-overrides); the clock is measured (`testing.machine.clock_ghz`).
+pools, biases and ReLUs are left out. Each row is set against two figures:
+
+- the FP32 peak: cores x clock x float32 lanes of the ISA in use (16 for
+  AVX-512, 8 for AVX2; --lanes overrides) x 2 x FMA units per core at that
+  width (`testing.machine.fma_units`; --fma_units overrides); the clock is
+  measured with a chain of dependent multiplies and checked against sysfs
+  and /proc/cpuinfo (`testing.machine.clock_ghz`);
+- the measured ceiling of its precision: the best `tf.matmul` rate of the
+  same process (`testing.machine.matmul_ceiling`), what TensorFlow's kernels
+  reach on this machine.
+
+Where a row falls short of the goals (float32 at 85% of its ceiling,
+bfloat16 at 80% of its ceiling and 3.5x its float32 row), a run with
+`ONEDNN_VERBOSE=1` says which layers hold it down: oneDNN's primitives by
+time (`testing.machine.onednn_layer_times`).
 
   python benchmarks/inference_benchmark.py [--repeats=3] [--emulate_avx2]
       [--json]
@@ -39,7 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -64,14 +75,28 @@ _FMA_UNITS = flags.DEFINE_integer('fma_units', None,
                                   'the CPU family).')
 _CHILD = flags.DEFINE_boolean('child', False,
                               'Measure in this process and print JSON rows.')
+_PROFILE = flags.DEFINE_boolean(
+    'profile', False, 'Run each row once with ONEDNN_VERBOSE=1 and print '
+    'JSON of the layers by time (the --child mode).')
 _CONFIGS = ((79, 1), (64, 8))
+# Goals: a row's fraction of its precision's measured ceiling, and
+# bfloat16's speed-up on its float32 row.
+_GOALS = {'float32': 0.85, 'bfloat16': 0.80}
+_BFLOAT16_SPEEDUP_GOAL = 3.5
+_TOP_LAYERS = 3
+_MARK = 'inference_benchmark row'
+
 _CHANNELS = {'rgb': 3, 'flow': 2}
 _SETTINGS = {'oneDNN off': {'TF_ENABLE_ONEDNN_OPTS': '0'},
              'oneDNN on': {'TF_ENABLE_ONEDNN_OPTS': '1'}}
 
 
-def _measure() -> List[Dict[str, object]]:
-  """Every configuration, in this process (the --child mode)."""
+def _measure() -> Dict[str, object]:
+  """Every configuration and the ceilings, in this process (--child).
+
+  With --profile, each row runs once after its warm-up between two marker
+  lines, for the oneDNN verbose lines of one forward pass.
+  """
   def conv_gflops(network, shape) -> float:
     graph = tf.function(network).get_concrete_function(
         tf.TensorSpec(shape, tf.float32)).graph
@@ -84,6 +109,11 @@ def _measure() -> List[Dict[str, object]]:
 
   def seconds(predictor, inputs) -> float:
     predictor(inputs)  # Warm-up: trace and oneDNN kernels.
+    if _PROFILE.value:
+      print(_MARK, json.dumps(row), flush=True)
+      predictor(inputs)
+      print(_MARK, 'end', flush=True)
+      return 0.0
     times = []
     for _ in range(_REPEATS.value):
       start = time.perf_counter()
@@ -97,6 +127,9 @@ def _measure() -> List[Dict[str, object]]:
     models[stream] = i3d.InceptionI3d()
     checkpoints.build(models[stream], channels)
   supported, reason = precision.bfloat16_support()
+  ceilings = {} if _PROFILE.value else {
+      p: machine.matmul_ceiling(p) for p in precision.PRECISIONS
+      if p == 'float32' or supported}
   rng = np.random.default_rng(0)
   rows = []
   for eval_type, names in (('rgb', ('rgb',)), ('flow', ('flow',)),
@@ -115,11 +148,64 @@ def _measure() -> List[Dict[str, object]]:
         gflops = sum(conv_gflops(predictor.networks[s], inputs[s].shape)
                      for s in names)
         elapsed = seconds(predictor, inputs)
+        if _PROFILE.value:
+          continue
         row.update(seconds_per_clip=elapsed / batch,
                    clips_per_second=batch / elapsed,
                    gflop_per_clip=gflops / batch,
-                   gflop_per_second=gflops / elapsed)
-  return rows
+                   gflop_per_second=gflops / elapsed,
+                   fraction_of_ceiling=gflops / elapsed / ceilings[asked][
+                       'gflops'])
+  return {'rows': rows, 'ceilings': ceilings}
+
+
+def _row_key(row: Dict[str, object]) -> Tuple[object, ...]:
+  return tuple(row[k] for k in ('eval_type', 'frames', 'batch', 'precision'))
+
+
+def _short_rows(rows: List[Dict[str, object]]) -> List[Dict[str, object]]:
+  """The rows below the goals, each with why (`shortfall`)."""
+  float32 = {_row_key(r)[:3]: r for r in rows
+             if r['precision'] == 'float32' and 'seconds_per_clip' in r}
+  short = []
+  for row in rows:
+    if 'seconds_per_clip' not in row:
+      continue
+    reasons = []
+    goal = _GOALS[row['precision']]
+    if row['fraction_of_ceiling'] < goal:
+      reasons.append(f'{100 * row["fraction_of_ceiling"]:.0f}% of the '
+                     f'{row["precision"]} ceiling (goal {100 * goal:.0f}%)')
+    if row['precision'] == 'bfloat16':
+      speedup = (float32[_row_key(row)[:3]]['seconds_per_clip'] /
+                 row['seconds_per_clip'])
+      row['speedup_on_float32'] = speedup
+      if speedup < _BFLOAT16_SPEEDUP_GOAL:
+        reasons.append(f'{speedup:.2f}x float32 (goal '
+                       f'{_BFLOAT16_SPEEDUP_GOAL}x)')
+    if reasons:
+      row['shortfall'] = '; '.join(reasons)
+      short.append(row)
+  return short
+
+
+def _layer_profiles(environment: Dict[str, str]) -> Dict[Tuple, List[Dict]]:
+  """Each row's oneDNN primitives by time, from one verbose forward pass."""
+  child = subprocess.run(
+      [sys.executable, __file__, '--child', '--profile'],
+      env=dict(environment, ONEDNN_VERBOSE='1'), capture_output=True,
+      text=True, check=True)
+  profiles, row, lines = {}, None, []
+  for line in child.stdout.splitlines():
+    if line.startswith(_MARK):
+      marked = line[len(_MARK) + 1:]
+      if marked == 'end' and row is not None:
+        profiles[_row_key(row)] = machine.onednn_layer_times(
+            '\n'.join(lines))[:_TOP_LAYERS]
+      row, lines = (None, []) if marked == 'end' else (json.loads(marked), [])
+    elif row is not None:
+      lines.append(line)
+  return profiles
 
 
 def _script_seconds(environment: Dict[str, str]) -> float:
@@ -156,12 +242,19 @@ def _run_setting(name: str, variables: Dict[str, str],
   child = subprocess.run(
       [sys.executable, __file__, '--child', f'--repeats={_REPEATS.value}'],
       env=environment, capture_output=True, text=True, check=True)
-  rows = json.loads(child.stdout.strip().splitlines()[-1])
+  measured = json.loads(child.stdout.strip().splitlines()[-1])
+  rows = measured['rows']
   for row in rows:
     if 'gflop_per_second' in row:
       row['fraction_of_fp32_peak'] = row['gflop_per_second'] / peak.gflops
+  short = _short_rows(rows)
+  if short and probe['isa'] != 'none':
+    profiles = _layer_profiles(environment)
+    for row in short:
+      row['top_layers'] = profiles.get(_row_key(row), [])
   return {'setting': name, 'environment': variables, 'onednn': probe,
-          'peak': dict(vars(peak), gflops=peak.gflops), 'rows': rows,
+          'peak': dict(vars(peak), gflops=peak.gflops),
+          'ceilings': measured['ceilings'], 'rows': rows,
           'evaluate_sample_rgb_seconds': _script_seconds(environment)}
 
 
@@ -169,26 +262,30 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
   print(f'{cpu}; medians of {_REPEATS.value} runs.')
   for result in results:
     peak = result['peak']
+    ceilings = ', '.join(
+        f'{p} {c["gflops"]:.0f} GFLOP/s (n={c["size"]})'
+        for p, c in result['ceilings'].items())
     print(f'- {result["setting"]}: oneDNN ISA {result["onednn"]["isa"]}, '
           f'3-D convolution {result["onednn"]["convolution"]}; FP32 peak '
           f'{peak["cores"]} cores x {peak["clock_ghz"]:.2f} GHz x '
           f'{peak["lanes"]} lanes ({peak["isa"]}) x 2 x {peak["fma_units"]} '
-          f'FMA units = {peak["gflops"]:.0f} GFLOP/s; evaluate_sample.py '
-          f'--eval_type=rgb end to end '
-          f'{result["evaluate_sample_rgb_seconds"]:.2f} s')
+          f'FMA units = {peak["gflops"]:.0f} GFLOP/s; measured tf.matmul '
+          f'ceilings: {ceilings}; evaluate_sample.py --eval_type=rgb end to '
+          f'end {result["evaluate_sample_rgb_seconds"]:.2f} s')
   print('\n| setting | streams | frames x batch | precision | s/clip | '
-        'clips/s | GFLOP/s | of FP32 peak |')
-  print('|---|---|---|---|---|---|---|---|')
+        'clips/s | GFLOP/s | of FP32 peak | of its measured ceiling |')
+  print('|---|---|---|---|---|---|---|---|---|')
   for result in results:
     for r in result['rows']:
       head = (f'| {result["setting"]} | {r["eval_type"]} | {r["frames"]} x '
               f'{r["batch"]} | {r["precision"]} |')
       if 'not_run' in r:
-        print(f'{head} not run: {r["not_run"]} | | | |')
+        print(f'{head} not run: {r["not_run"]} | | | | |')
         continue
       print(f'{head} {r["seconds_per_clip"]:.3f} | '
             f'{r["clips_per_second"]:.2f} | {r["gflop_per_second"]:.0f} | '
-            f'{100 * r["fraction_of_fp32_peak"]:.0f}% |')
+            f'{100 * r["fraction_of_fp32_peak"]:.0f}% | '
+            f'{100 * r["fraction_of_ceiling"]:.0f}% |')
   off, on = results[0]['rows'], results[1]['rows']
   print('\noneDNN on against off, same run:')
   for r_off, r_on in zip(off, on):
@@ -196,6 +293,25 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
       print(f'- {r_on["eval_type"]} {r_on["frames"]} x {r_on["batch"]} '
             f'{r_on["precision"]}: '
             f'{r_off["seconds_per_clip"] / r_on["seconds_per_clip"]:.2f}x')
+  print('\nbfloat16 against float32, same run:')
+  for result in results:
+    for r in result['rows']:
+      if 'speedup_on_float32' in r:
+        print(f'- {result["setting"]}, {r["eval_type"]} {r["frames"]} x '
+              f'{r["batch"]}: {r["speedup_on_float32"]:.2f}x')
+  print('\nRows below the goals (float32 at 85% of its ceiling; bfloat16 at '
+        f'80% of its ceiling and {_BFLOAT16_SPEEDUP_GOAL}x float32), and the '
+        'layers that take their time:')
+  for result in results:
+    for r in result['rows']:
+      if 'shortfall' not in r:
+        continue
+      layers = '; '.join(
+          f'{100 * l["share"]:.0f}% {l["kind"]} {l["implementation"]} '
+          f'{l["shape"]}' for l in r.get('top_layers', []))
+      print(f'- {result["setting"]}, {r["eval_type"]} {r["frames"]} x '
+            f'{r["batch"]} {r["precision"]}: {r["shortfall"]}' +
+            (f'. {layers}' if layers else ''))
 
 
 def main(argv: Sequence[str]) -> None:

@@ -26,10 +26,10 @@ from absl import app
 from absl import flags
 import numpy as np
 
+from kinetics_i3d import pretrained
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
@@ -56,7 +56,8 @@ def _write_video(path: str, seconds: int) -> None:
 def _whole_clip(video: str) -> None:
   """Today's path before streaming: every frame in memory, one pass."""
   clip = preprocessing.preprocess_video(video, flow=False)
-  model = streams.load_model('rgb', repo_paths.registry_checkpoint())
+  model = pretrained.load('rgb_imagenet',
+                          checkpoint=repo_paths.registry_checkpoint())
   logits = inference.Predictor({'rgb': model})({'rgb': clip.rgb})['logits']
   print(json.dumps({'frames': clip.rgb.shape[1],
                     'top': int(np.argmax(logits[0]))}))

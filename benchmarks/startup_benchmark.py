@@ -66,11 +66,11 @@ def _phases(sample: str) -> None:
   import evaluate_sample  # pylint: disable=g-import-not-at-top,unused-import
   from kinetics_i3d.models import \
       inference  # pylint: disable=g-import-not-at-top
-  from kinetics_i3d.models import \
-      streams  # pylint: disable=g-import-not-at-top
+  from kinetics_i3d import \
+      pretrained  # pylint: disable=g-import-not-at-top
   times['import'] = time.perf_counter() - start
   start = time.perf_counter()
-  model = streams.load_model('rgb', _CHECKPOINT)
+  model = pretrained.load('rgb_imagenet', checkpoint=_CHECKPOINT)
   times['build and restore'] = time.perf_counter() - start
   start = time.perf_counter()
   predictor = inference.Predictor({'rgb': model})

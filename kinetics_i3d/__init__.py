@@ -1,7 +1,16 @@
 """I3D beyond the model: weights, video, inference, features, FVD, training.
 
-`kinetics_i3d.pretrained` gives the released models in one line; the
-sub-packages hold one module per job (see the Layout section of README.md).
+The public API is what `__all__` lists here and in each sub-package; every
+other name may change between releases. Names are imported when first used,
+so `import kinetics_i3d` is cheap:
+
+  import kinetics_i3d
+  model = kinetics_i3d.pretrained.load('rgb_imagenet')    # a restored network
+  run = kinetics_i3d.Predictor(['rgb_imagenet', 'flow_imagenet'])
+  kinetics_i3d.video_features('video.mp4')                # window features
+  kinetics_i3d.fvd.Embedder(), kinetics_i3d.fvd.frechet_distance(a, b)
+  kinetics_i3d.video.decode(path, transform), kinetics_i3d.video.TVL1()
+  kinetics_i3d.datasets.kinetics_classes(600)
 
 Importing the package sets two TensorFlow settings that are read when
 TensorFlow itself is first imported, unless the user has set them:
@@ -14,7 +23,27 @@ before this package must set `TF_ENABLE_ONEDNN_OPTS=1` itself.
 
 import os
 
-__version__ = '0.2.0'
+from kinetics_i3d import _exports
+
+__version__ = '0.3.0'
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '1')
+
+_EXPORTS = {
+    'InceptionI3d': 'kinetics_i3d.models.i3d:InceptionI3d',
+    'VALID_ENDPOINTS': 'kinetics_i3d.models.i3d:VALID_ENDPOINTS',
+    'InputError': 'kinetics_i3d.errors:InputError',
+    'Predictor': 'kinetics_i3d.pretrained:Predictor',
+    'video_features': 'kinetics_i3d.features:video_features',
+    'datasets': 'kinetics_i3d.datasets',
+    'features': 'kinetics_i3d.features',
+    'fvd': 'kinetics_i3d.fvd',
+    'models': 'kinetics_i3d.models',
+    'pipelines': 'kinetics_i3d.pipelines',
+    'pretrained': 'kinetics_i3d.pretrained',
+    'training': 'kinetics_i3d.training',
+    'video': 'kinetics_i3d.video',
+}
+__all__ = ['__version__'] + sorted(_EXPORTS)
+__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)

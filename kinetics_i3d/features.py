@@ -34,14 +34,19 @@ import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d import outputs
-from kinetics_i3d.downloads import cache
+from kinetics_i3d import pretrained
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress as progress_lib
 from kinetics_i3d.video import windows as windows_lib
+
+__all__ = ['FEATURE_SIZE', 'CROPS', 'Protocol', 'Preset', 'PRESETS', 'preset',
+           'Features', 'video_features', 'extract', 'chunk_features',
+           'load_predictor']
 
 FEATURE_SIZE = 1024
 CROPS = ('center', 'ten', 'full')
@@ -310,27 +315,6 @@ def extract(predictor: inference.Predictor,
                         dataclasses.replace(protocol, fps=fps), batch_size)
 
 
-def checkpoint_path(stream: str,
-                    checkpoint_dir: Optional[str] = None,
-                    imagenet_pretrained: bool = True) -> str:
-  """The prefix of a stream's released checkpoint.
-
-  Args:
-    stream: 'rgb' or 'flow'.
-    checkpoint_dir: a folder of the released checkpoint folders; the user
-      cache (filled on first use) when None.
-    imagenet_pretrained: the *_imagenet checkpoint, else *_scratch.
-
-  Raises:
-    InputError: not cached and it cannot be fetched (`checkpoint_dir` None).
-  """
-  if checkpoint_dir:
-    return streams_lib.checkpoint_path(checkpoint_dir, stream,
-                                       imagenet_pretrained)
-  return cache.checkpoint(
-      streams_lib.checkpoint_name(stream, imagenet_pretrained))
-
-
 def load_predictor(streams: Sequence[str],
                    checkpoint_dir: Optional[str] = None,
                    imagenet_pretrained: bool = True,
@@ -345,14 +329,13 @@ def load_predictor(streams: Sequence[str],
     precision: 'float32' or 'bfloat16' (where the device has it).
 
   Raises:
-    MissingFileError, CheckpointError: a checkpoint is missing or wrong.
+    InputError: a checkpoint is missing, cannot be had or does not fit.
   """
-  models = {
-      stream: streams_lib.load_model(
-          stream, checkpoint_path(stream, checkpoint_dir, imagenet_pretrained))
-      for stream in streams
-  }
-  return inference.Predictor(models, precision)
+  names = {s: streams_lib.checkpoint_name(s, imagenet_pretrained)
+           for s in streams}
+  return inference.Predictor(
+      {s: pretrained.load(name, checkpoint=pretrained.checkpoint_path(
+          name, checkpoint_dir)) for s, name in names.items()}, precision)
 
 
 def video_features(path: str,
@@ -399,10 +382,10 @@ def video_features(path: str,
                                           precision=precision)
   with optical_flow.flow_engine(
       flow_backend, flow_workers if 'flow' in streams else 1) as engine:
-    chunks = preprocessing.stream_video(
+    chunks = prefetch.ahead(preprocessing.stream_video(
         path, rgb='rgb' in streams, flow='flow' in streams,
         start_sec=start_sec, end_sec=end_sec, flow_engine=engine,
-        cropped=protocol.crops == 'center', fps=protocol.fps)
+        cropped=protocol.crops == 'center', fps=protocol.fps))
     if progress:
       chunks = progress_lib.in_video_seconds(chunks, path, start_sec, end_sec)
     return chunk_features(predictor, chunks, protocol, batch_size)

@@ -7,7 +7,12 @@ import sys
 
 from absl.testing import absltest
 
+from kinetics_i3d import errors
 from kinetics_i3d import outputs
+from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.datasets import shards
+from kinetics_i3d.datasets import training_data
+from kinetics_i3d.fvd import sets
 
 
 class AtomicTest(absltest.TestCase):
@@ -73,6 +78,23 @@ class FolderTest(absltest.TestCase):
     holder.wait()
     with outputs.writing(directory, 'job'):
       pass
+
+
+  def test_the_lock_left_behind_is_empty_and_no_reader_takes_it(self):
+    # The lock file stays (removing it would let a waiting run lock a file
+    # no longer in the folder while a third locks a new one); it is empty,
+    # and every reader of a folder picks files by their names.
+    directory = self.create_tempdir().full_path
+    with outputs.writing(directory, 'job'):
+      pass
+    lock = os.path.join(directory, outputs.LOCK_FILE)
+    self.assertEqual(os.path.getsize(lock), 0)
+    self.assertEqual(preprocess_jobs.video_files(directory), [])
+    with self.assertRaisesRegex(errors.InputError, 'no class sub-folders'):
+      training_data.from_class_folders(directory, 'rgb')
+    with self.assertRaisesRegex(errors.InputError, 'no .*shard'):
+      shards.shard_files(directory)
+    self.assertEqual(sets.open_set(directory).lengths, [])
 
 
 if __name__ == '__main__':

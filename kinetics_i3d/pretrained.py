@@ -13,6 +13,11 @@ Weights come from the user cache (`downloads.cache`: `$KINETICS_I3D_HOME`,
 else `~/.cache/kinetics_i3d`), fetched and verified on first use; with them
 cached, nothing touches the network. Restores are strict: every variable of
 the model is loaded, or one error says what does not fit.
+
+`load` is the one path from a weights name to a restored network: the
+commands, `Predictor`, feature extraction and the FVD embedder all build
+their networks through it (with `checkpoint=` where a flag or a local copy
+names the files; `models.locations` finds them).
 """
 
 from typing import Dict, List, Optional, Sequence
@@ -21,13 +26,16 @@ import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
-from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import locations
 from kinetics_i3d.models import streams
 from kinetics_i3d.models import weights as weights_lib
 from kinetics_i3d.video import preprocessing
+
+__all__ = ['names', 'info', 'checkpoint_path', 'load', 'categories',
+           'transform', 'Predictor', 'predictor']
 
 
 def names() -> List[str]:
@@ -38,32 +46,41 @@ def names() -> List[str]:
 def info(name: str) -> weights_lib.Weights:
   """What a released checkpoint is: stream, classes, training, label map.
 
+  Args:
+    name: one of `names()`, or an `--eval_type` of one stream ('rgb',
+      'flow', 'rgb600'), which names the checkpoint it runs by default.
+
   Raises:
     InputError: unknown name.
   """
   return weights_lib.get(name)
 
 
-def checkpoint_path(name: str) -> str:
-  """The checkpoint prefix of `name` in the cache, fetched on first use.
+def checkpoint_path(name: str, checkpoint_dir: Optional[str] = None) -> str:
+  """The checkpoint prefix of `name`: in `checkpoint_dir` when given, else
+  in the user cache, fetched on first use.
 
   Raises:
     InputError: unknown name, or the weights cannot be had (offline, not
       cached: the message names the cache and the command that fills it).
   """
-  return cache.checkpoint(name)
+  return locations.checkpoint(weights_lib.get(name).name, checkpoint_dir)
 
 
 def load(name: str,
          final_endpoint: str = 'Logits',
-         spatial_squeeze: bool = True) -> i3d.InceptionI3d:
+         spatial_squeeze: bool = True,
+         checkpoint: Optional[str] = None) -> i3d.InceptionI3d:
   """A released model with its weights.
 
   Args:
-    name: one of `names()`.
+    name: one of `names()` (or an `--eval_type`, see `info`).
     final_endpoint: the last layer built (`i3d.VALID_ENDPOINTS`);
       'Mixed_5c' gives the 1024-channel feature extractor.
     spatial_squeeze: see `i3d.InceptionI3d`.
+    checkpoint: the prefix of the files to restore, in any of the release's
+      layouts (a copy of the release, or a checkpoint fine-tuned from it
+      with the same classes); the user cache's when None.
 
   Returns:
     The `i3d.InceptionI3d`, every variable up to `final_endpoint` restored.
@@ -71,16 +88,23 @@ def load(name: str,
     (`info(name).num_channels`; `transform` makes RGB clips).
 
   Raises:
-    InputError: unknown name, or the weights cannot be had.
+    InputError: unknown name, the weights cannot be had, or the checkpoint
+      is missing, damaged or does not fit (`checkpoints.CheckpointError`).
     ValueError: unknown `final_endpoint`.
   """
   weights = weights_lib.get(name)
+  path = checkpoint or checkpoint_path(weights.name)
   model = i3d.InceptionI3d(weights.num_classes,
                            spatial_squeeze=spatial_squeeze,
                            final_endpoint=final_endpoint)
-  checkpoints.restore(model, checkpoint_path(name),
-                      scope=streams.STREAMS[weights.stream].scope,
-                      num_channels=weights.num_channels)
+  try:
+    checkpoints.restore(model, path,
+                        scope=streams.STREAMS[weights.stream].scope,
+                        num_channels=weights.num_channels)
+  except (errors.MissingFileError,
+          checkpoints.DamagedCheckpointError) as error:
+    raise type(error)(
+        f'{error}; {streams.checkpoint_hint(weights.name)}') from None
   return model
 
 
@@ -91,11 +115,7 @@ def categories(name: str) -> List[str]:
     InputError: unknown name, or (Kinetics-600) the release's label map is
       not cached and cannot be fetched.
   """
-  weights = weights_lib.get(name)
-  if weights.label_map == weights_lib.KINETICS400_LABEL_MAP:
-    return label_maps.kinetics400()
-  return label_maps.read_label_map(cache.release_file(weights.label_map),
-                                   weights.num_classes)
+  return label_maps.kinetics(weights_lib.get(name).num_classes)
 
 
 def transform(frames: np.ndarray) -> np.ndarray:
@@ -145,6 +165,16 @@ class Predictor:
 
   def __init__(self, checkpoint_names: Sequence[str],
                precision: str = 'float32'):
+    """Restores and folds the networks.
+
+    Args:
+      checkpoint_names: one released checkpoint per stream (see `info`).
+      precision: 'float32' or 'bfloat16' (see `predictor`).
+
+    Raises:
+      InputError: unknown names, two checkpoints of one stream, or different
+        class counts.
+    """
     entries = [weights_lib.get(name) for name in checkpoint_names]
     stream_names = [w.stream for w in entries]
     if not entries or len(set(stream_names)) != len(stream_names):
@@ -155,7 +185,7 @@ class Predictor:
       raise errors.InputError(
           f'{", ".join(checkpoint_names)} have different classes: their '
           'logits cannot be summed')
-    self.names = tuple(checkpoint_names)
+    self.names = tuple(w.name for w in entries)
     self.streams = tuple(stream_names)
     self.categories = categories(self.names[0])
     self._predictor = inference.Predictor(

@@ -67,8 +67,9 @@ class PretrainedTest(absltest.TestCase):
     info = pretrained.info('rgb_scratch_kin600')
     self.assertEqual((info.stream, info.num_classes, info.num_channels),
                      ('rgb', 600, 3))
-    with self.assertRaisesRegex(errors.InputError, "'rgb'.*rgb_imagenet"):
-      pretrained.info('rgb')
+    with self.assertRaisesRegex(errors.InputError,
+                                "'rgb_kin700'.*rgb_imagenet.*rgb600"):
+      pretrained.info('rgb_kin700')
 
   def test_load_restores_every_variable_from_the_cache(self):
     reader = tf.train.load_checkpoint(repo_paths.registry_checkpoint())

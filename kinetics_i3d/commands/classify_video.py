@@ -33,6 +33,7 @@ import numpy as np
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
+from kinetics_i3d import pretrained
 from kinetics_i3d import report
 from kinetics_i3d import timeline as timeline_lib
 from kinetics_i3d import timeline_plot
@@ -41,6 +42,7 @@ from kinetics_i3d.commands import locations
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
 from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress
 
@@ -155,16 +157,18 @@ def main(argv: Sequence[str]) -> None:
   class_names = locations.class_names(400, FLAGS.label_map)
   paths = _checkpoints()
   stream_names = tuple(paths)
-  models = {s: streams.load_model(s, path) for s, path in paths.items()}
+  models = {s: pretrained.load(streams.checkpoint_name(
+      s, FLAGS.imagenet_pretrained), checkpoint=path)
+            for s, path in paths.items()}
   # One stream after the other: 10 s windows of both would double the peak.
   predictor = inference.Predictor(models, FLAGS.precision,
                                   concurrent_streams=False)
   with optical_flow.flow_engine(
       FLAGS.flow_backend,
       FLAGS.flow_workers if 'flow' in stream_names else 1) as tvl1:
-    chunks = preprocessing.stream_video(
+    chunks = prefetch.ahead(preprocessing.stream_video(
         video, rgb='rgb' in stream_names, flow='flow' in stream_names,
-        start_sec=FLAGS.start_sec, end_sec=FLAGS.end_sec, flow_engine=tvl1)
+        start_sec=FLAGS.start_sec, end_sec=FLAGS.end_sec, flow_engine=tvl1))
     chunks = progress.in_video_seconds(chunks, video, FLAGS.start_sec,
                                        FLAGS.end_sec)
     timeline = timeline_lib.classify(predictor, chunks, window, stride)

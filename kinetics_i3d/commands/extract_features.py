@@ -192,14 +192,12 @@ def main(argv: Sequence[str]) -> None:
   if preset:
     print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
   inputs = _expand(argv[1:])
-  checkpoints = {
-      s: locations.checkpoint(streams_lib.checkpoint_name(
-          s, FLAGS.imagenet_pretrained), FLAGS.checkpoint_dir)
-      for s in stream_names
-  }
-  predictor = inference.Predictor(
-      {s: streams_lib.load_model(s, p) for s, p in checkpoints.items()},
-      FLAGS.precision)
+  models = locations.load_models(stream_names, FLAGS.checkpoint_dir,
+                                 FLAGS.imagenet_pretrained)
+  checkpoints = {s: locations.checkpoint(streams_lib.checkpoint_name(
+      s, FLAGS.imagenet_pretrained), FLAGS.checkpoint_dir)
+                 for s in stream_names}
+  predictor = inference.Predictor(models, FLAGS.precision)
   with outputs.writing(FLAGS.out, 'extract_features.py'):
     _extract_all(inputs, predictor, protocol, preset, checkpoints)
 

@@ -33,12 +33,12 @@ from absl import logging
 
 from kinetics_i3d import cli
 from kinetics_i3d import outputs
+from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry_videos
 from kinetics_i3d.downloads import registry_weights
 from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import streams
 
 FLAGS = flags.FLAGS
 
@@ -95,7 +95,7 @@ def verify(data_dir: str) -> bool:
     # Not the release's files: the conversion from the package index?
     path = os.path.join(data_dir, registry_prefix, 'model.ckpt')
     try:
-      streams.load_model('rgb', path)
+      pretrained.load('rgb_imagenet', checkpoint=path)
       verdict = 'converted from the package index; restores'
     except checkpoints.CheckpointError as error:
       verdict = f'differs from the release and does not restore ({error})'

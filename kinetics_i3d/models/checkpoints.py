@@ -97,8 +97,12 @@ class Layout:
 
 
 def variables_by_name(model: snt.Module) -> Dict[str, tf.Variable]:
-  """The model's variables by name, without the `:0` suffix."""
-  return {v.name[:-len(':0')]: v for v in model.variables}
+  """The model's variables by name, without the `:0` suffix, from the
+  model's own module name on: an `InceptionI3d` built inside a module of the
+  user's (`probe/inception_i3d/...`) has the names of one built alone
+  (`inception_i3d/...`)."""
+  outer = model.name_scope.name[:-len(model.name + '/')]
+  return {v.name[len(outer):-len(':0')]: v for v in model.variables}
 
 
 def build(model: snt.Module, num_channels: int,

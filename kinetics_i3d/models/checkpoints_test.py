@@ -4,6 +4,7 @@ import os
 
 from absl.testing import absltest
 import numpy as np
+import sonnet as snt
 import tensorflow as tf
 
 from kinetics_i3d import errors
@@ -110,6 +111,35 @@ class LayoutsTest(absltest.TestCase):
       layout = self._restore_and_compare(arrays, lambda n, s=scope: f'{s}/{n}',
                                          scope, channels)
       self.assertEqual(layout, checkpoints.Layout(f'{scope}/'))
+
+  def test_model_inside_a_users_module_uses_the_release_names(self):
+    class Probe(snt.Module):
+
+      def __init__(self):
+        super().__init__(name='probe')
+        self.backbone = i3d.InceptionI3d(final_endpoint='Mixed_4b')
+
+    shapes = {f'RGB/{n}': s for n, s in self.rgb_shapes.items()}
+    arrays = _random_arrays(shapes, seed=4)
+    path = os.path.join(self.dir, 'model.ckpt')
+    _write_raw(path, arrays)
+    backbone = Probe().backbone
+    checkpoints.restore(backbone, path, 'RGB', num_channels=3)
+    self.assertTrue(
+        backbone.variables[0].name.startswith('probe/inception_i3d/'))
+    restored = 0
+    for variable in backbone.variables:
+      key = 'RGB/' + variable.name[len('probe/'):-len(':0')]
+      np.testing.assert_array_equal(variable.numpy(), arrays[key])
+      restored += 1
+    self.assertGreater(restored, 50)
+    # And saves under the release's names, readable by TF1's Saver.
+    saved = os.path.join(self.dir, 'saved', 'model.ckpt')
+    checkpoints.save(backbone, saved, scope='RGB')
+    keys = tf.train.load_checkpoint(saved).get_variable_to_shape_map()
+    self.assertIn('RGB/inception_i3d/Mixed_4b/Branch_0/Conv3d_0a_1x1/conv_3d/w',
+                  keys)
+    self.assertEqual([k for k in keys if 'probe' in k], [])
 
   def test_kinetics600_layout(self):
     """Bare names, [1, 1, 1, 1, C] batch-norm vectors and Momentum slots."""

@@ -1,10 +1,8 @@
-"""The RGB and Flow streams: their checkpoints, scopes and models."""
+"""The RGB and Flow streams: their scopes, inputs and released checkpoints."""
 
 import dataclasses
-import os
+import warnings
 
-from kinetics_i3d import errors
-from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 
 
@@ -51,20 +49,6 @@ def checkpoint_name(stream: str, imagenet_pretrained: bool,
   return f'{stream}_{"imagenet" if imagenet_pretrained else "scratch"}'
 
 
-def checkpoint_path(checkpoint_dir: str, stream: str, imagenet_pretrained: bool,
-                    kinetics600: bool = False) -> str:
-  """The prefix of a released checkpoint, e.g. '<dir>/rgb_imagenet/model.ckpt'.
-
-  Args:
-    checkpoint_dir: the folder of the released checkpoints' folders.
-    stream: 'rgb' or 'flow'.
-    imagenet_pretrained: see `checkpoint_name`.
-    kinetics600: see `checkpoint_name`.
-  """
-  name = checkpoint_name(stream, imagenet_pretrained, kinetics600)
-  return os.path.join(checkpoint_dir, name, 'model.ckpt')
-
-
 def checkpoint_hint(name: str) -> str:
   """How to obtain the released checkpoint `name`."""
   hint = ('`i3d-fetch --source=original --data_dir=DIR` downloads it into '
@@ -78,28 +62,17 @@ def checkpoint_hint(name: str) -> str:
 
 def load_model(stream: str, checkpoint_path: str,
                num_classes: int = 400) -> i3d.InceptionI3d:
-  """Builds a stream's InceptionI3d and restores its checkpoint.
+  """Deprecated: `kinetics_i3d.pretrained.load(name, checkpoint=path)`.
 
-  Args:
-    stream: 'rgb' or 'flow'.
-    checkpoint_path: checkpoint prefix, e.g.
-      'data/checkpoints/rgb_imagenet/model.ckpt'.
-    num_classes: classes of the logits layer.
-
-  Returns:
-    The restored model.
+  Builds a stream's InceptionI3d and restores its checkpoint.
 
   Raises:
     MissingFileError: there is no checkpoint at `checkpoint_path`.
     CheckpointError: the checkpoint does not fit the stream or is damaged.
   """
-  spec = STREAMS[stream]
-  model = i3d.InceptionI3d(num_classes, final_endpoint='Logits')
-  try:
-    checkpoints.restore(model, checkpoint_path, scope=spec.scope,
-                        num_channels=spec.num_channels)
-  except (errors.MissingFileError,
-          checkpoints.DamagedCheckpointError) as error:
-    name = os.path.basename(os.path.dirname(checkpoint_path))
-    raise type(error)(f'{error}; {checkpoint_hint(name)}') from None
-  return model
+  warnings.warn('streams.load_model is deprecated: use kinetics_i3d.pretrained'
+                '.load(name, checkpoint=path)', DeprecationWarning,
+                stacklevel=2)
+  from kinetics_i3d import pretrained  # pylint: disable=g-import-not-at-top
+  name = checkpoint_name(stream, True, kinetics600=num_classes == 600)
+  return pretrained.load(name, checkpoint=checkpoint_path)

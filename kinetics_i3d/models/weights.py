@@ -68,15 +68,26 @@ WEIGHTS = {
 }
 
 
+# The --eval_type of one stream -> the checkpoint it runs by default.
+EVAL_TYPE_WEIGHTS = {'rgb': 'rgb_imagenet', 'flow': 'flow_imagenet',
+                     'rgb600': 'rgb_scratch_kin600'}
+
+
 def get(name: str) -> Weights:
   """The entry of a released checkpoint.
+
+  Args:
+    name: the checkpoint's name (`WEIGHTS`), or an `--eval_type` of one
+      stream (`EVAL_TYPE_WEIGHTS`: 'rgb' is 'rgb_imagenet', 'rgb600' is
+      'rgb_scratch_kin600').
 
   Raises:
     InputError: there is no checkpoint of that name.
   """
   try:
-    return WEIGHTS[name]
+    return WEIGHTS[EVAL_TYPE_WEIGHTS.get(name, name)]
   except KeyError:
     raise errors.InputError(
         f'no released checkpoint is called {name!r}: the names are '
-        f'{", ".join(WEIGHTS)}') from None
+        f'{", ".join(WEIGHTS)} (or {", ".join(EVAL_TYPE_WEIGHTS)} for the '
+        'default checkpoint of each --eval_type)') from None

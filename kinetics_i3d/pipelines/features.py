@@ -30,12 +30,14 @@ import tensorflow as tf
 
 from kinetics_i3d import errors
 from kinetics_i3d import features as features_lib
+from kinetics_i3d import pretrained
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import counters
 from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 
 _COUNTERS = 'extract_features'
@@ -64,11 +66,11 @@ class Settings:
 def check_checkpoints(settings: Settings) -> None:
   """Raises InputError for an unusable checkpoint; fills the cache if used."""
   for stream in settings.streams:
-    path = features_lib.checkpoint_path(stream, settings.checkpoint_dir)
+    name = streams_lib.checkpoint_name(stream, True)
     try:
-      checkpoints.open_checkpoint(path)
+      checkpoints.open_checkpoint(
+          pretrained.checkpoint_path(name, settings.checkpoint_dir))
     except errors.MissingFileError as error:
-      name = streams_lib.checkpoint_name(stream, True)
       raise errors.MissingFileError(
           f'{error}; {streams_lib.checkpoint_hint(name)}') from None
 
@@ -181,11 +183,11 @@ class ClipFeatures(beam.DoFn):
     if not clip.video:
       raise errors.MissingFileError('its video is not in --videos')
     protocol = self._settings.protocol
-    chunks = preprocessing.stream_video(
+    chunks = prefetch.ahead(preprocessing.stream_video(
         clip.video, rgb='rgb' in self._settings.streams,
         flow='flow' in self._settings.streams, start_sec=clip.start_sec,
         end_sec=clip.end_sec, flow_engine=self._engine,
-        cropped=protocol.crops == 'center', fps=protocol.fps)
+        cropped=protocol.crops == 'center', fps=protocol.fps))
     # Times in the source video, as the shards store them.
     offset = clip.clip_start_sec if clip.start_sec is None else 0.0
     return (clip.media_id, self._label_indices.get(clip.label, -1),

@@ -2,18 +2,21 @@
 
 The CPU's name and model, the vector ISA oneDNN uses on it, its clock, and
 from those its FP32 peak: cores x clock x float32 lanes x 2 (a fused
-multiply-add is two FLOPs) x FMA units per core.
+multiply-add is two FLOPs) x FMA units per core. Beside that theoretical
+peak, measured ceilings (the best `tf.matmul` rate in float32 and bfloat16),
+and where oneDNN's time goes layer by layer (`ONEDNN_VERBOSE=1`).
 """
 
 import dataclasses
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from kinetics_i3d.models import precision
 
@@ -73,29 +76,84 @@ def onednn_probe(environment: Dict[str, str]) -> Dict[str, str]:
           'convolution': conv.group(1) if conv else 'Eigen'}
 
 
-_CLOCK_PROGRAM = r'''
+# A chain of dependent 64-bit multiplies: `imul r64, r64` takes 3 cycles on
+# every x86 core of the last fifteen years (Intel since Nehalem, Atom since
+# Goldmont, AMD since Zen) and, unlike an add, no renamer folds or fuses it,
+# so the chain runs at exactly one multiply per 3 cycles. (A chain of
+# dependent adds is no clock on Golden Cove and later cores, which execute
+# several immediate adds a cycle: it measured 11.68 GHz on a Sapphire
+# Rapids.)
+IMUL_LATENCY = 3
+CHAIN = 8  # Multiplies per loop iteration.
+_CLOCK_PROGRAM = r"""
 #include <stdio.h>
 #include <time.h>
 int main(void) {
-  long x = 0, n = 200000000;
+  unsigned long x = 3, m = 0x9E3779B97F4A7C15ul, n = 50000000;
   struct timespec a, b;
   clock_gettime(CLOCK_MONOTONIC, &a);
-  for (long i = 0; i < n; i++) {
-    __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-                     "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
-                     : "+r"(x));
+  for (unsigned long i = 0; i < n; i++) {
+    __asm__ volatile(
+        "imul %1, %0\n\timul %1, %0\n\timul %1, %0\n\timul %1, %0\n\t"
+        "imul %1, %0\n\timul %1, %0\n\timul %1, %0\n\timul %1, %0"
+        : "+r"(x) : "r"(m));
   }
   clock_gettime(CLOCK_MONOTONIC, &b);
   double s = (b.tv_sec - a.tv_sec) + 1e-9 * (b.tv_nsec - a.tv_nsec);
-  printf("%f\n", 8.0 * n / s / 1e9);
-  return x == 0;
+  printf("%lu %.9f\n", n, s);
+  return x == 1;
 }
-'''
+"""
+# A measured clock above the sysfs maximum by more than this is wrong.
+_SYSFS_MARGIN = 1.05
+_SYSFS_MAX = '/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'
 
 
-def clock_ghz() -> Dict[str, object]:
-  """The core clock: measured with a chain of dependent adds (one a cycle),
-  else the nominal `cpu MHz` of /proc/cpuinfo (lower than the boost clock)."""
+def clock_program() -> str:
+  """The C source of the clock measurement (it prints iterations, seconds)."""
+  return _CLOCK_PROGRAM
+
+
+def ghz_from_chain(iterations: int, seconds: float) -> float:
+  """The clock that runs `iterations` x CHAIN dependent multiplies in
+  `seconds`."""
+  return iterations * CHAIN * IMUL_LATENCY / seconds / 1e9
+
+
+def sysfs_max_ghz() -> Optional[float]:
+  """The kernel's maximum frequency of CPU 0, None where it has none (VMs)."""
+  try:
+    with open(_SYSFS_MAX) as f:
+      return int(f.read()) / 1e6
+  except (OSError, ValueError):
+    return None
+
+
+def choose_clock(measured: Optional[float], sysfs_max: Optional[float],
+                 nominal: Optional[float]) -> Dict[str, object]:
+  """The clock to compute peaks with, from what could be read.
+
+  The measurement where it holds (not above the sysfs maximum, where there is
+  one); else the sysfs maximum; else the nominal `cpu MHz`, which is below
+  the boost clock.
+
+  Returns:
+    'ghz', 'source', and every reading ('measured_ghz', 'sysfs_max_ghz',
+    'nominal_ghz'), so a report can show them side by side.
+  """
+  readings = {'measured_ghz': measured, 'sysfs_max_ghz': sysfs_max,
+              'nominal_ghz': nominal}
+  if measured and (not sysfs_max or measured <= _SYSFS_MARGIN * sysfs_max):
+    return dict(readings, ghz=measured,
+                source='measured (dependent 64-bit multiplies, 3 cycles each)')
+  if sysfs_max:
+    return dict(readings, ghz=sysfs_max,
+                source='sysfs maximum (the measurement was above it)')
+  return dict(readings, ghz=nominal or 0.0, source='/proc/cpuinfo (nominal)')
+
+
+def _measure_chain() -> Optional[float]:
+  """The clock measured by the multiply chain, best of 3; None without gcc."""
   with tempfile.TemporaryDirectory() as tmp:
     source, binary = os.path.join(tmp, 'clock.c'), os.path.join(tmp, 'clock')
     with open(source, 'w') as f:
@@ -103,13 +161,22 @@ def clock_ghz() -> Dict[str, object]:
     try:
       subprocess.run(['gcc', '-O1', source, '-o', binary], check=True,
                      capture_output=True)
-      runs = [float(subprocess.run([binary], check=True, capture_output=True,
-                                   text=True).stdout) for _ in range(3)]
-      return {'ghz': max(runs), 'source': 'measured (dependent adds)'}
+      runs = []
+      for _ in range(3):
+        iterations, seconds = subprocess.run(
+            [binary], check=True, capture_output=True, text=True).stdout.split()
+        runs.append(ghz_from_chain(int(iterations), float(seconds)))
+      return max(runs)
     except (OSError, subprocess.CalledProcessError):
-      pass
-  return {'ghz': float(precision.cpuinfo_field('cpu MHz') or 0) / 1000,
-          'source': '/proc/cpuinfo (nominal)'}
+      return None
+
+
+def clock_ghz() -> Dict[str, object]:
+  """The core clock under load, with every reading it was checked against
+  (see `choose_clock`)."""
+  nominal = precision.cpuinfo_field('cpu MHz')
+  return choose_clock(_measure_chain(), sysfs_max_ghz(),
+                      float(nominal) / 1000 if nominal else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,3 +229,68 @@ def fp32_peak(isa: str, clock: float, lanes: Optional[int] = None,
   """The FP32 peak of this machine's cores with `isa` (overridable)."""
   return Peak(isa, os.cpu_count() or 1, clock,
               lanes or (16 if isa == 'AVX-512' else 8), units or fma_units(isa))
+
+
+def matmul_ceiling(dtype: str, sizes: Sequence[int] = (2048, 4096),
+                   repeats: int = 3) -> Dict[str, float]:
+  """The best `tf.matmul` rate of this process, a measured ceiling.
+
+  Square products of each size (2 n^3 FLOPs), after a warm-up: the median of
+  `repeats`, the best size kept. What the machine does with the kernels
+  TensorFlow has, beside the theoretical peak.
+
+  Args:
+    dtype: 'float32' or 'bfloat16'.
+    sizes: matrix sizes tried.
+    repeats: timed products per size.
+
+  Returns:
+    'gflops' and the 'size' that reached it.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  best = {'gflops': 0.0, 'size': 0}
+  for n in sizes:
+    a = tf.cast(tf.random.stateless_uniform([n, n], [0, n]), dtype)
+    b = tf.cast(tf.random.stateless_uniform([n, n], [1, n]), dtype)
+    product = tf.function(lambda x, y: tf.reduce_sum(
+        tf.cast(tf.matmul(x, y)[:1, :1], tf.float32)))
+    product(a, b).numpy()  # Warm-up: trace and kernels.
+    times = []
+    for _ in range(repeats):
+      times.append(seconds(lambda: product(a, b).numpy()))  # pylint: disable=cell-var-from-loop
+    gflops = 2 * n**3 / statistics.median(times) / 1e9
+    if gflops > best['gflops']:
+      best = {'gflops': gflops, 'size': n}
+  return best
+
+
+def onednn_layer_times(verbose_output: str) -> List[Dict[str, object]]:
+  """oneDNN's primitives by time, from the lines `ONEDNN_VERBOSE=1` prints.
+
+  Args:
+    verbose_output: what a process printed while oneDNN ran (one forward
+      pass, say).
+
+  Returns:
+    One entry per distinct primitive (kind, implementation, shape):
+    'kind', 'implementation', 'shape', 'calls', 'ms' and 'share' of the
+    total, longest first.
+  """
+  totals: Dict[Tuple[str, str, str], List[float]] = {}
+  for line in verbose_output.splitlines():
+    fields = line.split(',')
+    if not line.startswith('onednn_verbose') or 'exec' not in fields:
+      continue
+    at = fields.index('exec')
+    try:
+      ms = float(fields[-1])
+    except ValueError:
+      continue
+    key = (fields[at + 2], fields[at + 3], fields[-2])
+    totals.setdefault(key, []).append(ms)
+  everything = sum(sum(times) for times in totals.values()) or 1.0
+  entries = [{'kind': kind, 'implementation': implementation, 'shape': shape,
+              'calls': len(times), 'ms': sum(times),
+              'share': sum(times) / everything}
+             for (kind, implementation, shape), times in totals.items()]
+  return sorted(entries, key=lambda e: -e['ms'])
