@@ -124,34 +124,9 @@ class WheelTest(absltest.TestCase):
                         for r in requirements), requirements)
     self.assertRegex(scripts, r'i3d-classify = kinetics_i3d\.commands\.')
 
-  def test_research_code_from_another_folder(self):
+  def test_research_code_and_readme_examples_from_another_folder(self):
     # Run in the folder of the decoys, which come first on sys.path: the
     # package must not import them (the decoy i3d.py raises if imported).
-    # (The README's examples, run from the same folder, classify and embed.)
-    script = textwrap.dedent("""
-        import importlib, json, pkgutil, sys
-        import kinetics_i3d
-        from kinetics_i3d import pretrained
-        from kinetics_i3d import commands
-        for module in pkgutil.iter_modules(commands.__path__):
-            importlib.import_module('kinetics_i3d.commands.' + module.name)
-        model = pretrained.load('rgb_imagenet')
-        print(json.dumps({
-            'kinetics_i3d': kinetics_i3d.__file__,
-            'version': kinetics_i3d.__version__,
-            'model': type(model).__module__,
-            'variables': len(model.variables),
-        }))
-        """)
-    result = self._in_work(self.python, '-c', script)
-    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    out = json.loads(result.stdout.strip().splitlines()[-1])
-    self.assertTrue(out['kinetics_i3d'].startswith(self.env))
-    self.assertRegex(out['version'], r'^\d+\.\d+\.\d+$')
-    self.assertEqual(out['model'], 'kinetics_i3d.models.i3d')
-    self.assertEqual(out['variables'], 230)
-
-  def test_readme_library_examples_run_as_they_stand(self):
     examples = _readme_examples()
     self.assertEqual(sorted(examples),
                      ['classify', 'features', 'flow', 'fvd', 'restore'])
@@ -160,22 +135,37 @@ class WheelTest(absltest.TestCase):
     rng = np.random.default_rng(0)
     for folder in ('real_videos', 'fake_videos'):
       os.makedirs(os.path.join(self.work, folder))
-      for index in range(3):
-        frames = rng.integers(0, 256, (17, 64, 64, 3), np.uint8)
+      for index in range(2):
+        frames = rng.integers(0, 256, (16, 64, 64, 3), np.uint8)
         if folder == 'fake_videos':
           frames = frames // 2  # Darker: another distribution.
         synthetic_videos.write_video(
             os.path.join(self.work, folder, f'{index}.mkv'), frames)
-    # All five in one process (one TensorFlow start-up), each on its own.
+    # All five in one process (one TensorFlow start-up), each on its own,
+    # after the package and every command module are imported.
+    imports = textwrap.dedent("""
+        import importlib, pkgutil
+        import kinetics_i3d
+        from kinetics_i3d import commands
+        for module in pkgutil.iter_modules(commands.__path__):
+            importlib.import_module('kinetics_i3d.commands.' + module.name)
+        print(kinetics_i3d.__file__, kinetics_i3d.__version__,
+              kinetics_i3d.InceptionI3d.__module__)
+        """)
     runner = ('import json, sys\n'
               'for name, code in json.loads(sys.argv[1]).items():\n'
               '  print(_MARK + name, flush=True)\n'
               '  exec(compile(code, "README example " + name, "exec"), {})\n'
               ).replace('_MARK', repr(_EXAMPLE_MARK))
-    result = self._in_work(self.python, '-c', runner, json.dumps(examples))
+    result = self._in_work(self.python, '-c', runner,
+                           json.dumps({'imports': imports, **examples}))
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     printed = dict(part.split('\n', 1) for part in
                    result.stdout.split(_EXAMPLE_MARK)[1:])
+    path, version, model_module = printed['imports'].split()
+    self.assertTrue(path.startswith(self.env), path)
+    self.assertRegex(version, r'^\d+\.\d+\.\d+$')
+    self.assertEqual(model_module, 'kinetics_i3d.models.i3d')
     top = printed['classify'].splitlines()[0].split(' ', 1)
     self.assertAlmostEqual(float(top[0]), _TOP_LOGIT, delta=2e-3)
     self.assertEqual(top[1], 'riding mountain bike')
@@ -184,9 +174,9 @@ class WheelTest(absltest.TestCase):
                      r'^\(2, 1024\) \[4\.\s+4\.64\] \[4\.64\s+5\.28\]')
     self.assertRegex(printed['fvd'], r"'fvd': [0-9.]+, .*'kvd'")
     flow = printed['flow'].split()
-    # 3 frames at 25 fps, resized to a 256-pixel short side; the flow clipped
+    # 2 frames at 25 fps, resized to a 256-pixel short side; the flow clipped
     # to 20 pixels and scaled to [-1, 1].
-    self.assertEqual(' '.join(flow[:4]), '(2, 256, 602, 2)')
+    self.assertEqual(' '.join(flow[:4]), '(1, 256, 602, 2)')
     self.assertGreater(float(flow[4]), 0.5)
     self.assertGreaterEqual(float(flow[5]), -1.0)
     self.assertLessEqual(float(flow[6]), 1.0)

@@ -126,13 +126,13 @@ def main(argv: Sequence[str]) -> None:
       for frames in (16, 128):
         rows.append({'precision': embedder.precision,
                      **_measure(videos, noisy, embedder, frames)})
+    seek = _seek_gain(directory)
   for row in rows:
     if row['precision'] == 'bfloat16':
       (float32,) = [r for r in rows if r['precision'] == 'float32' and
                     r['frames'] == row['frames']]
       row['speedup_on_float32'] = (float32['pipelined_seconds'] /
                                    row['pipelined_seconds'])
-    seek = _seek_gain(directory)
   summary = {'cpu': machine.cpu_description(), 'cores': os.cpu_count(),
              'videos': f'{_NUM_VIDEOS.value} of {_FRAMES} frames, 64x64',
              'decoding_threads': _WORKERS.value, 'runs': rows,

@@ -31,19 +31,14 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '1')
 
 _EXPORTS = {
-    'InceptionI3d': 'kinetics_i3d.models.i3d:InceptionI3d',
-    'VALID_ENDPOINTS': 'kinetics_i3d.models.i3d:VALID_ENDPOINTS',
-    'InputError': 'kinetics_i3d.errors:InputError',
-    'Predictor': 'kinetics_i3d.pretrained:Predictor',
-    'video_features': 'kinetics_i3d.features:video_features',
-    'datasets': 'kinetics_i3d.datasets',
-    'features': 'kinetics_i3d.features',
-    'fvd': 'kinetics_i3d.fvd',
-    'models': 'kinetics_i3d.models',
-    'pipelines': 'kinetics_i3d.pipelines',
-    'pretrained': 'kinetics_i3d.pretrained',
-    'training': 'kinetics_i3d.training',
-    'video': 'kinetics_i3d.video',
+    'InceptionI3d': 'models.i3d:InceptionI3d',
+    'VALID_ENDPOINTS': 'models.i3d:VALID_ENDPOINTS',
+    'InputError': 'errors:InputError',
+    'Predictor': 'pretrained:Predictor',
+    'video_features': 'features:video_features',
 }
-__all__ = ['__version__'] + sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_SUBMODULES = ('datasets', 'features', 'fvd', 'models', 'pipelines',
+               'pretrained', 'training', 'video')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)
+__all__ = ['__version__'] + __all__

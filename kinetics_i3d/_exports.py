@@ -2,53 +2,48 @@
 
 So `import kinetics_i3d` (or a sub-package) stays cheap, reads no file and
 imports no TensorFlow, while `kinetics_i3d.InceptionI3d` and the like work.
-Names that moved keep working for a release, with a DeprecationWarning.
+A module that moved leaves a file at its old place that hands out the new
+one, with a DeprecationWarning (`moved_module`).
 """
 
 import importlib
 import sys
-from typing import Callable, List, Mapping, Tuple
+from typing import Callable, List, Mapping, Sequence, Tuple
 import warnings
 
 
-def _resolve(target: str):
-  """'package.module' or 'package.module:attribute' to the object."""
+def _resolve(package: str, target: str):
+  """'module' or 'module:attribute', relative to `package`, to the object."""
   module, _, attribute = target.partition(':')
-  value = importlib.import_module(module)
+  value = importlib.import_module(f'{package}.{module}')
   return getattr(value, attribute) if attribute else value
 
 
 def lazy(package: str, exports: Mapping[str, str],
-         deprecated: Mapping[str, str] = None
-         ) -> Tuple[Callable[[str], object], Callable[[], List[str]]]:
-  """`__getattr__` and `__dir__` for a package's `__init__`.
+         submodules: Sequence[str] = ()
+         ) -> Tuple[List[str], Callable[[str], object], Callable[[], List[str]]]:
+  """`__all__`, `__getattr__` and `__dir__` for a package's `__init__`.
 
   Args:
     package: the package's `__name__`.
-    exports: public name -> 'module' or 'module:attribute' (absolute).
-    deprecated: earlier name -> where it lives now; a DeprecationWarning
-      names the new place on each use.
+    exports: public name -> 'module:attribute', relative to the package
+      ('video.decoding:decode').
+    submodules: public modules of the package, by name.
 
   Returns:
-    (__getattr__, __dir__).
+    (__all__, __getattr__, __dir__).
   """
-  deprecated = dict(deprecated or {})
+  exports = dict(exports, **{name: name for name in submodules})
 
   def __getattr__(name: str):  # pylint: disable=invalid-name
     if name in exports:
-      return _resolve(exports[name])
-    if name in deprecated:
-      new = deprecated[name].replace(':', '.')
-      warnings.warn(f'{package}.{name} is deprecated: use {new}',
-                    DeprecationWarning, stacklevel=2)
-      return _resolve(deprecated[name])
+      return _resolve(package, exports[name])
     raise AttributeError(f'module {package!r} has no attribute {name!r}')
 
   def __dir__() -> List[str]:  # pylint: disable=invalid-name
-    defined = vars(sys.modules[package])
-    return sorted(set(defined) | set(exports) | set(deprecated))
+    return sorted(set(vars(sys.modules[package])) | set(exports))
 
-  return __getattr__, __dir__
+  return sorted(exports), __getattr__, __dir__
 
 
 def moved_module(old: str, new: str):

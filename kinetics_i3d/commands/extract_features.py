@@ -39,6 +39,7 @@ from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import features
 from kinetics_i3d import outputs
+from kinetics_i3d import pretrained
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.datasets import samples
@@ -192,12 +193,13 @@ def main(argv: Sequence[str]) -> None:
   if preset:
     print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
   inputs = _expand(argv[1:])
-  models = locations.load_models(stream_names, FLAGS.checkpoint_dir,
-                                 FLAGS.imagenet_pretrained)
-  checkpoints = {s: locations.checkpoint(streams_lib.checkpoint_name(
-      s, FLAGS.imagenet_pretrained), FLAGS.checkpoint_dir)
-                 for s in stream_names}
-  predictor = inference.Predictor(models, FLAGS.precision)
+  names = {s: streams_lib.checkpoint_name(s, FLAGS.imagenet_pretrained)
+           for s in stream_names}
+  checkpoints = {s: locations.checkpoint(name, FLAGS.checkpoint_dir)
+                 for s, name in names.items()}
+  predictor = inference.Predictor(
+      {s: pretrained.load(names[s], checkpoint=path)
+       for s, path in checkpoints.items()}, FLAGS.precision)
   with outputs.writing(FLAGS.out, 'extract_features.py'):
     _extract_all(inputs, predictor, protocol, preset, checkpoints)
 

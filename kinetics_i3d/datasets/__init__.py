@@ -11,20 +11,16 @@ and evaluation read.
 from kinetics_i3d import _exports
 
 _EXPORTS = {
-    'kinetics_classes': 'kinetics_i3d.datasets.label_maps:kinetics',
-    'read_label_map': 'kinetics_i3d.datasets.label_maps:read_label_map',
-    'load_sample': 'kinetics_i3d.datasets.samples:load_sample',
-    'load_clips': 'kinetics_i3d.datasets.training_data:load',
-    'ClipList': 'kinetics_i3d.datasets.training_data:ClipList',
-    'dataset': 'kinetics_i3d.datasets.training_data:dataset',
-    'shard_files': 'kinetics_i3d.datasets.shards:shard_files',
-    'load_manifest': 'kinetics_i3d.datasets.manifests:load',
-    'label_maps': 'kinetics_i3d.datasets.label_maps',
-    'manifests': 'kinetics_i3d.datasets.manifests',
-    'samples': 'kinetics_i3d.datasets.samples',
-    'sequence_examples': 'kinetics_i3d.datasets.sequence_examples',
-    'shards': 'kinetics_i3d.datasets.shards',
-    'training_data': 'kinetics_i3d.datasets.training_data',
+    'kinetics_classes': 'label_maps:kinetics',
+    'read_label_map': 'label_maps:read_label_map',
+    'load_sample': 'samples:load_sample',
+    'load_clips': 'training_data:load',
+    'ClipList': 'training_data:ClipList',
+    'dataset': 'training_data:dataset',
+    'shard_files': 'shards:shard_files',
+    'load_manifest': 'manifests:load',
 }
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_SUBMODULES = ('label_maps', 'manifests', 'samples', 'sequence_examples',
+               'shards', 'training_data')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)

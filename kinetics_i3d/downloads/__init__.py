@@ -6,9 +6,7 @@ package index carry. Research code reaches weights through
 
 from kinetics_i3d import _exports
 
-_EXPORTS = {
-    'cache': 'kinetics_i3d.downloads.cache',
-    'original_release': 'kinetics_i3d.downloads.original_release',
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_EXPORTS = {}
+_SUBMODULES = ('cache', 'original_release')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)

@@ -15,27 +15,25 @@ The metric's names are those of the earlier `kinetics_i3d.fvd` module (so
 from kinetics_i3d import _exports
 
 _EXPORTS = {
-    'Embedder': 'kinetics_i3d.fvd.metric:Embedder',
-    'embed': 'kinetics_i3d.fvd.metric:embed',
-    'preprocess': 'kinetics_i3d.fvd.metric:preprocess',
-    'Statistics': 'kinetics_i3d.fvd.metric:Statistics',
-    'frechet_distance': 'kinetics_i3d.fvd.metric:frechet_distance',
+    'Embedder': 'metric:Embedder',
+    'embed': 'metric:embed',
+    'preprocess': 'metric:preprocess',
+    'Statistics': 'metric:Statistics',
+    'frechet_distance': 'metric:frechet_distance',
     'frechet_distance_from_statistics':
-        'kinetics_i3d.fvd.metric:frechet_distance_from_statistics',
-    'kernel_distance': 'kinetics_i3d.fvd.metric:kernel_distance',
-    'distances': 'kinetics_i3d.fvd.metric:distances',
-    'Protocol': 'kinetics_i3d.fvd.protocols:Protocol',
-    'PROTOCOLS': 'kinetics_i3d.fvd.protocols:PROTOCOLS',
-    'open_set': 'kinetics_i3d.fvd.sets:open_set',
-    'array_source': 'kinetics_i3d.fvd.sets:array_source',
-    'embed_set': 'kinetics_i3d.fvd.sets:embed_set',
-    'statistics_of_clips': 'kinetics_i3d.fvd.sets:statistics_of_clips',
-    'SetStatistics': 'kinetics_i3d.fvd.sets:SetStatistics',
-    'save_statistics': 'kinetics_i3d.fvd.sets:save_statistics',
-    'Distances': 'kinetics_i3d.fvd.sets:Distances',
-    'metric': 'kinetics_i3d.fvd.metric',
-    'protocols': 'kinetics_i3d.fvd.protocols',
-    'sets': 'kinetics_i3d.fvd.sets',
+        'metric:frechet_distance_from_statistics',
+    'kernel_distance': 'metric:kernel_distance',
+    'distances': 'metric:distances',
+    'Protocol': 'protocols:Protocol',
+    'PROTOCOLS': 'protocols:PROTOCOLS',
+    'open_set': 'sets:open_set',
+    'array_source': 'sets:array_source',
+    'embed_set': 'sets:embed_set',
+    'statistics_of_clips': 'sets:statistics_of_clips',
+    'SetStatistics': 'sets:SetStatistics',
+    'save_statistics': 'sets:save_statistics',
+    'Distances': 'sets:Distances',
 }
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_SUBMODULES = ('metric', 'protocols', 'sets')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)

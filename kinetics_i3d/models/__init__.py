@@ -10,23 +10,16 @@ in the release's layouts.
 from kinetics_i3d import _exports
 
 _EXPORTS = {
-    'InceptionI3d': 'kinetics_i3d.models.i3d:InceptionI3d',
-    'VALID_ENDPOINTS': 'kinetics_i3d.models.i3d:VALID_ENDPOINTS',
-    'restore': 'kinetics_i3d.models.checkpoints:restore',
-    'save': 'kinetics_i3d.models.checkpoints:save',
-    'CheckpointError': 'kinetics_i3d.models.checkpoints:CheckpointError',
-    'FoldedI3D': 'kinetics_i3d.models.inference:FoldedI3D',
-    'Weights': 'kinetics_i3d.models.weights:Weights',
-    'WEIGHTS': 'kinetics_i3d.models.weights:WEIGHTS',
-    'checkpoints': 'kinetics_i3d.models.checkpoints',
-    'export': 'kinetics_i3d.models.export',
-    'i3d': 'kinetics_i3d.models.i3d',
-    'inference': 'kinetics_i3d.models.inference',
-    'inflation': 'kinetics_i3d.models.inflation',
-    'locations': 'kinetics_i3d.models.locations',
-    'precision': 'kinetics_i3d.models.precision',
-    'streams': 'kinetics_i3d.models.streams',
-    'weights': 'kinetics_i3d.models.weights',
+    'InceptionI3d': 'i3d:InceptionI3d',
+    'VALID_ENDPOINTS': 'i3d:VALID_ENDPOINTS',
+    'restore': 'checkpoints:restore',
+    'save': 'checkpoints:save',
+    'CheckpointError': 'checkpoints:CheckpointError',
+    'FoldedI3D': 'inference:FoldedI3D',
+    'Weights': 'weights:Weights',
+    'WEIGHTS': 'weights:WEIGHTS',
 }
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_SUBMODULES = ('checkpoints', 'export', 'i3d', 'inference', 'inflation',
+               'locations', 'precision', 'streams', 'weights')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)

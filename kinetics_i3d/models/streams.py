@@ -3,6 +3,7 @@
 import dataclasses
 import warnings
 
+from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 
 
@@ -64,15 +65,17 @@ def load_model(stream: str, checkpoint_path: str,
                num_classes: int = 400) -> i3d.InceptionI3d:
   """Deprecated: `kinetics_i3d.pretrained.load(name, checkpoint=path)`.
 
-  Builds a stream's InceptionI3d and restores its checkpoint.
+  Builds a stream's InceptionI3d of `num_classes` and restores its
+  checkpoint.
 
   Raises:
     MissingFileError: there is no checkpoint at `checkpoint_path`.
     CheckpointError: the checkpoint does not fit the stream or is damaged.
   """
   warnings.warn('streams.load_model is deprecated: use kinetics_i3d.pretrained'
-                '.load(name, checkpoint=path)', DeprecationWarning,
-                stacklevel=2)
-  from kinetics_i3d import pretrained  # pylint: disable=g-import-not-at-top
-  name = checkpoint_name(stream, True, kinetics600=num_classes == 600)
-  return pretrained.load(name, checkpoint=checkpoint_path)
+                '.load(name, checkpoint=path), or models.restore for a model '
+                'of other classes', DeprecationWarning, stacklevel=2)
+  model = i3d.InceptionI3d(num_classes)
+  checkpoints.restore(model, checkpoint_path, scope=STREAMS[stream].scope,
+                      num_channels=STREAMS[stream].num_channels)
+  return model

@@ -9,11 +9,10 @@ TFRecords of `tf.train.Example`s (`read_features` reads one).
 from kinetics_i3d import _exports
 
 _EXPORTS = {
-    'PrepareClips': 'kinetics_i3d.pipelines.prepare:PrepareClips',
-    'ExtractFeatures': 'kinetics_i3d.pipelines.features:ExtractFeatures',
-    'read_features': 'kinetics_i3d.pipelines.features:read_features',
-    'features': 'kinetics_i3d.pipelines.features',
-    'prepare': 'kinetics_i3d.pipelines.prepare',
+    'PrepareClips': 'prepare:PrepareClips',
+    'ExtractFeatures': 'features:ExtractFeatures',
+    'read_features': 'features:read_features',
 }
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS)
+_SUBMODULES = ('features', 'prepare')
+__all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
+                                               _SUBMODULES)
