@@ -89,15 +89,17 @@ class FoldedTest(absltest.TestCase):
     # The space-to-depth form AMX runs, checked on any machine in float32:
     # the same products summed in another order (7x7x7x3 = 1029 terms per
     # output, each rounding by 2^-24 relative: ~1e-5 on the logits).
-    x = tf.random.stateless_uniform([1, 11, 197, 203, 3], [6, 6], -1, 1)
-    plain = inference.FoldedI3D(self.rgb, blocked_first_conv=False)(x)
+    # Odd sizes: 'SAME' pads one more row and column at the end.
+    x = tf.random.stateless_uniform([1, 9, 193, 195, 3], [6, 6], -1, 1)
+    plain_network = inference.FoldedI3D(self.rgb, blocked_first_conv=False)
+    plain = plain_network(x)
     blocked = inference.FoldedI3D(self.rgb, blocked_first_conv=True)(x)
     np.testing.assert_allclose(blocked['logits'], plain['logits'], atol=1e-4,
                                rtol=1e-4)
     np.testing.assert_allclose(blocked['features'], plain['features'],
                                atol=1e-4, rtol=1e-4)
     # Guard: the input moves the logits far beyond the tolerance.
-    other = inference.FoldedI3D(self.rgb, blocked_first_conv=False)(x[:, ::-1])
+    other = plain_network(x[:, ::-1])
     self.assertGreater(np.abs(other['logits'] - plain['logits']).max(), 1e-2)
 
   def test_blocked_first_convolution_only_for_bfloat16_on_amx(self):
