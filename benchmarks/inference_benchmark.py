@@ -107,13 +107,14 @@ def _measure() -> Dict[str, object]:
         total += 2 * np.prod(op.outputs[0].shape) * np.prod(kernel[:4])
     return float(total) / 1e9
 
+  def profile(predictor, inputs, row) -> None:
+    predictor(inputs)  # Warm-up: trace and oneDNN kernels.
+    print(_MARK, json.dumps(row), flush=True)
+    predictor(inputs)
+    print(_MARK, 'end', flush=True)
+
   def seconds(predictor, inputs) -> float:
     predictor(inputs)  # Warm-up: trace and oneDNN kernels.
-    if _PROFILE.value:
-      print(_MARK, json.dumps(row), flush=True)
-      predictor(inputs)
-      print(_MARK, 'end', flush=True)
-      return 0.0
     times = []
     for _ in range(_REPEATS.value):
       start = time.perf_counter()
@@ -145,11 +146,12 @@ def _measure() -> Dict[str, object]:
           row['not_run'] = reason
           continue
         predictor = inference.Predictor({s: models[s] for s in names}, asked)
+        if _PROFILE.value:
+          profile(predictor, inputs, row)
+          continue
         gflops = sum(conv_gflops(predictor.networks[s], inputs[s].shape)
                      for s in names)
         elapsed = seconds(predictor, inputs)
-        if _PROFILE.value:
-          continue
         row.update(seconds_per_clip=elapsed / batch,
                    clips_per_second=batch / elapsed,
                    gflop_per_clip=gflops / batch,

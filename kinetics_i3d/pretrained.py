@@ -94,18 +94,14 @@ def load(name: str,
   """
   weights = weights_lib.get(name)
   path = checkpoint or checkpoint_path(weights.name)
-  model = i3d.InceptionI3d(weights.num_classes,
-                           spatial_squeeze=spatial_squeeze,
-                           final_endpoint=final_endpoint)
   try:
-    checkpoints.restore(model, path,
-                        scope=streams.STREAMS[weights.stream].scope,
-                        num_channels=weights.num_channels)
+    return streams.restore_model(weights.stream, path, weights.num_classes,
+                                 final_endpoint=final_endpoint,
+                                 spatial_squeeze=spatial_squeeze)
   except (errors.MissingFileError,
           checkpoints.DamagedCheckpointError) as error:
     raise type(error)(
         f'{error}; {streams.checkpoint_hint(weights.name)}') from None
-  return model
 
 
 def categories(name: str) -> List[str]:

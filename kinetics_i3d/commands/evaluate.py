@@ -19,8 +19,6 @@ from absl import flags
 
 from kinetics_i3d import cli
 from kinetics_i3d.datasets import training_data
-from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams
 from kinetics_i3d.training import evaluation
@@ -77,12 +75,10 @@ def main(argv: Sequence[str]) -> None:
   first = clips[stream_names[0]]
   logits, labels = {}, None
   for stream in stream_names:
-    # A trained checkpoint, of the data set's classes: restored as
-    # `checkpoints.restore` restores any model.
-    model = i3d.InceptionI3d(len(first.class_names))
-    checkpoints.restore(model, evaluation.resolve_checkpoint(given[stream]),
-                        scope=streams.STREAMS[stream].scope,
-                        num_channels=streams.STREAMS[stream].num_channels)
+    # A trained checkpoint, of the data set's classes.
+    model = streams.restore_model(
+        stream, evaluation.resolve_checkpoint(given[stream]),
+        len(first.class_names))
     predictor = inference.Predictor({stream: model}, FLAGS.precision)
     logits[stream], labels = evaluation.stream_logits(
         predictor, {stream: clips[stream]})

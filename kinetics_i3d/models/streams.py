@@ -61,6 +61,29 @@ def checkpoint_hint(name: str) -> str:
   return hint
 
 
+def restore_model(stream: str, checkpoint_path: str, num_classes: int,
+                  **model_args) -> i3d.InceptionI3d:
+  """A stream's InceptionI3d with the weights of a checkpoint (any layout).
+
+  `pretrained.load` builds the released models with it; a checkpoint of
+  other classes (fine-tuned) is restored by it directly.
+
+  Args:
+    stream: 'rgb' or 'flow'.
+    checkpoint_path: the checkpoint prefix.
+    num_classes: classes of the logits layer.
+    **model_args: `final_endpoint`, `spatial_squeeze` (see `i3d`).
+
+  Raises:
+    MissingFileError: there is no checkpoint at `checkpoint_path`.
+    CheckpointError: it does not fit the model or is damaged.
+  """
+  model = i3d.InceptionI3d(num_classes, **model_args)
+  checkpoints.restore(model, checkpoint_path, scope=STREAMS[stream].scope,
+                      num_channels=STREAMS[stream].num_channels)
+  return model
+
+
 def load_model(stream: str, checkpoint_path: str,
                num_classes: int = 400) -> i3d.InceptionI3d:
   """Deprecated: `kinetics_i3d.pretrained.load(name, checkpoint=path)`.
@@ -73,9 +96,6 @@ def load_model(stream: str, checkpoint_path: str,
     CheckpointError: the checkpoint does not fit the stream or is damaged.
   """
   warnings.warn('streams.load_model is deprecated: use kinetics_i3d.pretrained'
-                '.load(name, checkpoint=path), or models.restore for a model '
-                'of other classes', DeprecationWarning, stacklevel=2)
-  model = i3d.InceptionI3d(num_classes)
-  checkpoints.restore(model, checkpoint_path, scope=STREAMS[stream].scope,
-                      num_channels=STREAMS[stream].num_channels)
-  return model
+                '.load(name, checkpoint=path), or streams.restore_model for a '
+                'model of other classes', DeprecationWarning, stacklevel=2)
+  return restore_model(stream, checkpoint_path, num_classes)
