@@ -76,9 +76,10 @@ class CrashTest(absltest.TestCase):
     self._ok(script_testing.run('prepare_dataset.py',
                                 f'--output_dir={reference}', *args))
     for target, call, when in (
-        ('tensorflow.python.lib.io.tf_record:TFRecordWriter.write', 2,
+        ('kinetics_i3d.pipelines.files:tfrecord_frame', 2,
          'before'),  # While a shard is written.
-        ('tensorflow.io.gfile:rename', 1, 'after')):  # Between two shards.
+        ('apache_beam.io.filesystems:FileSystems.rename', 1,
+         'after')):  # Between two shards.
       with self.subTest(target):
         out = self.create_tempdir().full_path
         self._killed(crashes.run_killed(
@@ -124,7 +125,8 @@ class CrashTest(absltest.TestCase):
                                 *args)
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
-                     '^error: 1 shards of .* exist: remove them')
+                     '^error: the features of .* exist .*-clips.csv.: '
+                     'remove them')
 
   def test_extract_features_over_a_folder(self):
     root = self.create_tempdir().full_path

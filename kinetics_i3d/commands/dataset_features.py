@@ -14,10 +14,13 @@ or from a manifest, decoding the videos (the flags of `prepare_dataset.py`):
 The protocol flags (--fps, --window, --stride, --center_windows, --crops,
 --preset) are those of `extract_features.py`; shards hold frames at 25 fps.
 Writes FEATURES/train-<i>-of-<n>.tfrecord: one `tf.train.Example` per clip
-(see `kinetics_i3d/pipelines/features.py` for its keys). Each worker loads
-the checkpoints of --checkpoint_dir once. Runs on Beam's DirectRunner with a
-worker process per core unless Beam pipeline options say otherwise. Exits
-with status 1 when a clip failed.
+(see `kinetics_i3d/pipelines/features.py` for its keys), the features of
+input shard i in output shard i (from a manifest: sorted media ids,
+--clips_per_shard each), and FEATURES/train-clips.csv, every clip with its
+shard or why it failed. Each worker loads the checkpoints of
+--checkpoint_dir once. Runs on Beam's DirectRunner with a worker process per
+core unless Beam pipeline options say otherwise (README: Dask, Dataflow,
+Flink, Spark). Exits with status 1 when a clip failed.
 """
 
 import glob
@@ -27,7 +30,6 @@ from typing import Sequence
 
 from absl import app
 from absl import flags
-import apache_beam as beam
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
@@ -61,6 +63,8 @@ def define_flags() -> None:
       'The released checkpoints, a path every worker can read (default: '
       'data/checkpoints where it holds them, else the user cache).')
   common_flags.define_precision_flag()
+  flags.DEFINE_integer('clips_per_shard', 256,
+                       'Manifest input: clips per output file, about.')
   flags.DEFINE_string(
       'label_map', None, 'Manifest input: a file of class names in index '
       'order, or kinetics400; default: the sorted labels of the manifest.')
@@ -87,34 +91,34 @@ def _run_pipeline(argv: Sequence[str]) -> int:
                                FLAGS.flow_backend)
   # Fails here, with one line, rather than in every worker.
   features.check_checkpoints(settings)
-  pipeline = beam.Pipeline(options=options.beam_options(argv[1:]))
+  beam_options = options.beam_options(argv[1:])
   if FLAGS.shards:
     inputs = shards.shard_files(FLAGS.shards)
-    clips = (pipeline | 'ShardFiles' >> beam.Create(inputs)
-             | 'ReadShards' >> beam.io.ReadAllFromTFRecord())
-    label_indices = None
+    try:
+      rows = features.execute(settings, FLAGS.output, beam_options,
+                              shard_files=inputs)
+    except Exception as error:  # pylint: disable=broad-except
+      # A shard that does not read fails the whole pipeline: name it.
+      damaged = shards.find_damaged(inputs)
+      if damaged is None:
+        raise
+      raise damaged from error
   else:
+    if FLAGS.clips_per_shard < 1:
+      raise app.UsageError('--clips_per_shard must be positive')
     specs = options.manifest_clips()
-    label_map = locations.data_set_classes(FLAGS.label_map)
-    names = manifests.label_names(specs, label_map)
-    label_indices = {n: i for i, n in enumerate(names)}
-    clips = pipeline | 'Clips' >> beam.Create(specs)
-  _ = (clips
-       | 'ExtractFeatures' >> features.ExtractFeatures(settings, label_indices)
-       | 'Write' >> beam.io.WriteToTFRecord(FLAGS.output,
-                                            file_name_suffix='.tfrecord'))
-  try:
-    result = pipeline.run()
-    result.wait_until_finish()
-  except Exception as error:  # pylint: disable=broad-except
-    # A shard that does not read fails the whole pipeline: name it.
-    damaged = shards.find_damaged(inputs) if FLAGS.shards else None
-    if damaged is None:
-      raise
-    raise damaged from error
-  done, failed = features.counts(result)
-  print(f'Features of {done} clips written to {FLAGS.output}-*.tfrecord; '
-        f'{failed} failed' + (' (see the log above)' if failed else '') + '.')
+    names = manifests.label_names(
+        specs, locations.data_set_classes(FLAGS.label_map))
+    rows = features.execute(
+        settings, FLAGS.output, beam_options, clips=specs,
+        label_indices={n: i for i, n in enumerate(names)},
+        clips_per_shard=FLAGS.clips_per_shard)
+  failed = [row for row in rows if row[3]]
+  for media_id, _, _, error in failed:
+    print(f'failed: {media_id}: {error}')
+  print(f'Features of {len(rows) - len(failed)} clips written to '
+        f'{FLAGS.output}-*.tfrecord; {len(failed)} failed (all listed in '
+        f'{features.index_path(FLAGS.output)}).')
   return 1 if failed else 0
 
 
@@ -122,20 +126,16 @@ def _clear_output(prefix: str) -> None:
   """Removes what a stopped run left of the output; refuses a whole one.
 
   Raises:
-    ExistingOutputError: the output's shards are all there.
+    ExistingOutputError: the output is whole (its index, written last, is
+      there).
   """
-  directory = os.path.dirname(os.path.abspath(prefix))
-  for name in os.listdir(directory):
-    if name.startswith('beam-temp-'):  # Beam's own temporaries.
-      outputs.remove(os.path.join(directory, name))
-  try:
-    done = shards.shard_files(prefix)
-  except errors.InputError:  # None, or some missing: a stopped run's.
-    for path in glob.glob(f'{glob.escape(prefix)}-*-of-*.tfrecord'):
-      outputs.remove(path)
-    return
-  raise errors.ExistingOutputError(
-      f'{len(done)} shards of {prefix} exist: remove them to extract again')
+  index = features.index_path(prefix)
+  if os.path.exists(index):
+    raise errors.ExistingOutputError(
+        f'the features of {prefix} exist ({index}): remove them to extract '
+        'again')
+  for path in glob.glob(f'{glob.escape(prefix)}-*-of-*.tfrecord'):
+    outputs.remove(path)  # A stopped run's.
 
 
 @cli.reports_input_errors

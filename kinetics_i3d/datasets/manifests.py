@@ -165,12 +165,26 @@ def from_class_folders(videos_dir: str,
   return clips
 
 
+def check_unique(clips: Sequence[ClipSpec]) -> None:
+  """Raises InputError when two clips share a media id."""
+  seen = set()
+  for clip in clips:
+    if clip.media_id in seen:
+      raise errors.InputError(f'the manifest lists {clip.media_id} twice')
+    seen.add(clip.media_id)
+
+
 def load(manifest: Optional[str], videos_dir: str,
          split_lists: Sequence[str] = ()) -> List[ClipSpec]:
-  """A Kinetics CSV's clips if `manifest`, else class folders' videos."""
-  if manifest:
-    return from_kinetics_csv(manifest, videos_dir)
-  return from_class_folders(videos_dir, split_lists)
+  """A Kinetics CSV's clips if `manifest`, else class folders' videos.
+
+  Raises:
+    InputError: the manifest does not read, or lists a clip twice.
+  """
+  clips = (from_kinetics_csv(manifest, videos_dir) if manifest else
+           from_class_folders(videos_dir, split_lists))
+  check_unique(clips)
+  return clips
 
 
 def label_names(clips: Sequence[ClipSpec],

@@ -1,30 +1,36 @@
 """The Beam pipeline that extracts I3D features of every clip of a data set.
 
-    clips (a manifest) or SequenceExamples (prepared shards)
-        --ClipFeatures--> one tf.train.Example per clip --> TFRecord shards
+    (output shard, clip) from a manifest, or from prepared shards
+    (`ReadShard`: each input shard's records to the output shard of the
+    same index) --ClipFeatures--> (output shard, Outcome)
+        --WriteShards--> OUT-i-of-n.tfrecord --WriteIndex--> OUT-clips.csv
 
 Each worker loads the checkpoints once (`DoFn.setup`) and computes a clip's
 features as `kinetics_i3d.features` does, with its `Protocol` (frame rate,
 windows, crops; RGB then Flow): from a manifest the video is decoded,
 resized, cropped and (for Flow) run through TV-L1 by
 `preprocessing.stream_video`; from shards the JPEG frames (stored at 25 fps,
-whole) and quantised flow are decoded, as `evaluate.py` reads them. A clip
-that fails is counted and listed in the log, not written.
+whole) and quantised flow are decoded, as `evaluate.py` reads them. The
+output shards are fixed before the run (`sharded`), so the same input gives
+the same files on any runner. `OUT-clips.csv` lists every clip, with its
+shard or why it failed; a clip that fails is not written.
 
 Each output record is a `tf.train.Example` with `media_id`, `label/index`,
 `label/string`, `features` (float32, [num_windows * feature_size] row-major),
 `num_windows`, `feature_size`, `window_start_sec`, `window_center_sec` and
 `window_end_sec` (seconds in the source video, whichever the input),
 `streams`, `window`, `stride`, `fps`, `crops` and `center_windows`;
-`read_features` reads them back.
+`read_features` reads them back. `ExtractFeatures` is the same computation
+as a transform from clips to records, for pipelines of one's own.
 """
 
 import dataclasses
 import logging
-from typing import Dict, Iterator, Optional, Sequence, Tuple
+import os
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
+from apache_beam.options import pipeline_options
 import numpy as np
 import tensorflow as tf
 
@@ -35,12 +41,15 @@ from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import streams as streams_lib
-from kinetics_i3d.pipelines import counters
+from kinetics_i3d.pipelines import files
+from kinetics_i3d.pipelines import runner
+from kinetics_i3d.pipelines import sharded
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 
-_COUNTERS = 'extract_features'
+INDEX_SUFFIX = '-clips.csv'
+_INDEX_HEADER = ('media_id', 'source', 'shard', 'error')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +113,7 @@ def _record(media_id: str, label_index: int, label: str,
       'crops': strings([result.protocol.crops]),
       'center_windows': ints([int(result.protocol.center_windows)]),
   }))
-  return example.SerializeToString()
+  return example.SerializeToString(deterministic=True)
 
 
 def read_features(serialized: bytes) -> Tuple[str, int, np.ndarray]:
@@ -157,16 +166,27 @@ def _shifted(chunks: Iterator[preprocessing.Chunk],
     yield chunk
 
 
+class ReadShard(beam.DoFn):
+  """(output shard, input shard) to (output shard, (input shard, record))
+  for each of the input's records."""
+
+  def process(self, element):
+    output, path = element
+    for record in tf.data.TFRecordDataset(path).as_numpy_iterator():
+      yield output, (path, record)
+
+
 class ClipFeatures(beam.DoFn):
-  """Window features of one clip: a ClipSpec or a serialized example."""
+  """Window features of one clip, keyed: (key, clip) to (key, Outcome).
+
+  The clip is a ClipSpec, or (source, serialized SequenceExample).
+  """
 
   def __init__(self, settings: Settings, label_indices: Dict[str, int]):
     self._settings = settings
     self._label_indices = label_indices
     self._predictor = None
     self._engine = None
-    self._done = Metrics.counter(_COUNTERS, 'clips_done')
-    self._failed = Metrics.counter(_COUNTERS, 'clips_failed')
 
   def setup(self):
     self._predictor = features_lib.load_predictor(
@@ -179,50 +199,170 @@ class ClipFeatures(beam.DoFn):
     if self._engine is not None:
       self._engine.close()
 
-  def _from_clip(self, clip: manifests.ClipSpec):
+  def _from_clip(self, clip: manifests.ClipSpec) -> bytes:
     if not clip.video:
       raise errors.MissingFileError('its video is not in --videos')
     protocol = self._settings.protocol
-    chunks = prefetch.ahead(preprocessing.stream_video(
-        clip.video, rgb='rgb' in self._settings.streams,
-        flow='flow' in self._settings.streams, start_sec=clip.start_sec,
-        end_sec=clip.end_sec, flow_engine=self._engine,
-        cropped=protocol.crops == 'center', fps=protocol.fps))
-    # Times in the source video, as the shards store them.
-    offset = clip.clip_start_sec if clip.start_sec is None else 0.0
-    return (clip.media_id, self._label_indices.get(clip.label, -1),
-            clip.label, _shifted(chunks, offset))
+    with files.local_copy(clip.video) as path:
+      chunks = prefetch.ahead(preprocessing.stream_video(
+          path, rgb='rgb' in self._settings.streams,
+          flow='flow' in self._settings.streams, start_sec=clip.start_sec,
+          end_sec=clip.end_sec, flow_engine=self._engine,
+          cropped=protocol.crops == 'center', fps=protocol.fps))
+      # Times in the source video, as the shards store them.
+      offset = clip.clip_start_sec if clip.start_sec is None else 0.0
+      result = features_lib.chunk_features(
+          self._predictor, _shifted(chunks, offset), protocol)
+    return _record(clip.media_id, self._label_indices.get(clip.label, -1),
+                   clip.label, result)
 
-  def _from_example(self, serialized: bytes):
-    example = tf.train.SequenceExample.FromString(serialized)
+  def _from_example(self, example: tf.train.SequenceExample) -> bytes:
     context = example.context.feature
     index = context['clip/label/index'].int64_list.value
     label = context['clip/label/string'].bytes_list.value
-    return (sequence_examples.media_id(example), index[0] if index else -1,
-            label[0].decode() if label else '',
-            shard_chunks(example, self._settings.streams,
-                         self._settings.protocol.crops == 'center'))
+    chunks = shard_chunks(example, self._settings.streams,
+                          self._settings.protocol.crops == 'center')
+    result = features_lib.chunk_features(self._predictor, chunks,
+                                         self._settings.protocol)
+    return _record(sequence_examples.media_id(example),
+                   index[0] if index else -1,
+                   label[0].decode() if label else '', result)
 
   def process(self, element):
+    key, clip = element
+    if isinstance(clip, manifests.ClipSpec):
+      media_id, source = clip.media_id, clip.video or ''
+    else:
+      source, serialized = clip
+      media_id = f'a record of {source or "the input"}'
     try:
-      if isinstance(element, manifests.ClipSpec):
-        media_id, index, label, chunks = self._from_clip(element)
+      if isinstance(clip, manifests.ClipSpec):
+        record = self._from_clip(clip)
       else:
-        media_id, index, label, chunks = self._from_example(element)
-      result = features_lib.chunk_features(self._predictor, chunks,
-                                           self._settings.protocol)
-    except Exception as error:  # pylint: disable=broad-except
-      # A bad clip must not stop the run; it is counted and logged.
-      self._failed.inc()
-      name = getattr(element, 'media_id', 'a shard record')
-      logging.error('features of %s failed: %s', name, error)
-      return
-    self._done.inc()
-    yield _record(media_id, index, label, result)
+        example = tf.train.SequenceExample.FromString(serialized)
+        media_id = sequence_examples.media_id(example)
+        record = self._from_example(example)
+      error = ''
+    except Exception as failure:  # pylint: disable=broad-except
+      # A bad clip must not stop the run; the index lists it.
+      record, error = None, f'{type(failure).__name__}: {failure}'
+    yield key, sharded.Outcome(media_id, source, record, error)
+
+
+def index_path(output: str) -> str:
+  """The index of an output prefix's clips."""
+  return output + INDEX_SUFFIX
+
+
+class WriteIndex(beam.DoFn):
+  """Writes OUT-clips.csv, then removes the temporaries killed attempts
+  left beside the output; outputs the number of rows."""
+
+  def __init__(self, output: str):
+    self._output = output
+
+  def process(self, rows: List[sharded.Row]):
+    # Shards by name: they sit beside the index.
+    files.write_csv(index_path(self._output), _INDEX_HEADER, [
+        (media_id, source, os.path.basename(shard), error)
+        for media_id, source, shard, error in rows])
+    files.remove_temporaries([f'{self._output}-*'])
+    yield len(rows)
+
+
+def read_index(output: str) -> List[sharded.Row]:
+  """The rows of OUT-clips.csv: (media id, source, shard file name or '',
+  error or '')."""
+  return [(r['media_id'], r['source'], r['shard'], r['error'])
+          for r in files.read_csv(index_path(output))]
+
+
+class FeatureShards(beam.PTransform):
+  """(output shard path, clip)s to feature shards and OUT-clips.csv.
+
+  A clip is a ClipSpec, or (source, serialized SequenceExample) as
+  `ReadShard` makes them.
+  """
+
+  def __init__(self, settings: Settings, output: str,
+               label_indices: Optional[Dict[str, int]] = None):
+    """Keeps the settings.
+
+    Args:
+      settings: what to compute.
+      output: the output prefix (the shards' paths start with it).
+      label_indices: class index of each label (manifest input; shards
+        carry their indices).
+    """
+    super().__init__()
+    self._settings = settings
+    self._output = output
+    self._label_indices = label_indices or {}
+
+  def expand(self, clips):
+    return (clips
+            | 'Spread' >> beam.Reshuffle()
+            | 'ClipFeatures' >> beam.ParDo(
+                ClipFeatures(self._settings, self._label_indices))
+            | 'WriteShards' >> sharded.WriteShards()
+            | 'WriteIndex' >> beam.ParDo(WriteIndex(self._output)))
+
+
+def execute(settings: Settings, output: str,
+            options: pipeline_options.PipelineOptions, *,
+            clips: Optional[Sequence[manifests.ClipSpec]] = None,
+            shard_files: Optional[Sequence[str]] = None,
+            label_indices: Optional[Dict[str, int]] = None,
+            clips_per_shard: int = 256) -> List[sharded.Row]:
+  """Runs the pipeline on clips of a manifest or on prepared shards.
+
+  Args:
+    settings: what to compute.
+    output: the output prefix.
+    options: Beam's pipeline options (runner and its settings).
+    clips: a manifest's clips (sorted by media id into shards of about
+      `clips_per_shard`), or
+    shard_files: a set of prepared shards, in order (the features of shard
+      i go to output shard i).
+    label_indices: class index of each label (manifest input).
+    clips_per_shard: see `clips`.
+
+  Returns:
+    The rows of OUT-clips.csv.
+  """
+  pipeline = beam.Pipeline(options=options)
+  if shard_files is not None:
+    inputs = (pipeline
+              | 'ShardFiles' >> beam.Create([
+                  (sharded.shard_path(output, i, len(shard_files)), path)
+                  for i, path in enumerate(shard_files)])
+              | 'ReadShards' >> beam.ParDo(ReadShard()))
+  else:
+    places = sharded.assign([c.media_id for c in clips], clips_per_shard)
+    inputs = pipeline | 'Clips' >> beam.Create([
+        (sharded.shard_path(output, *places[c.media_id]), c) for c in clips])
+  _ = inputs | 'FeatureShards' >> FeatureShards(settings, output,
+                                                label_indices)
+  runner.run(pipeline)
+  return read_index(output)
+
+
+def _keyed(clip) -> Tuple[None, object]:
+  return None, clip if isinstance(clip, manifests.ClipSpec) else ('', clip)
+
+
+def _record_or_log(keyed: Tuple[None, sharded.Outcome]) -> Iterator[bytes]:
+  outcome = keyed[1]
+  if outcome.error:
+    logging.error('features of %s failed: %s', outcome.media_id,
+                  outcome.error)
+  else:
+    yield outcome.record
 
 
 class ExtractFeatures(beam.PTransform):
-  """Clips (ClipSpecs or serialized SequenceExamples) to feature records."""
+  """Clips (ClipSpecs or serialized SequenceExamples) to feature records;
+  a clip that fails is logged and left out."""
 
   def __init__(self, settings: Settings,
                label_indices: Optional[Dict[str, int]] = None):
@@ -239,12 +379,8 @@ class ExtractFeatures(beam.PTransform):
 
   def expand(self, clips):
     return (clips
+            | 'Key' >> beam.Map(_keyed)
             | 'Spread' >> beam.Reshuffle()
             | 'ClipFeatures' >> beam.ParDo(
-                ClipFeatures(self._settings, self._label_indices)))
-
-
-def counts(result) -> Tuple[int, int]:
-  """(clips done, clips failed) of a finished pipeline."""
-  return (counters.total(result, _COUNTERS, 'clips_done'),
-          counters.total(result, _COUNTERS, 'clips_failed'))
+                ClipFeatures(self._settings, self._label_indices))
+            | 'Records' >> beam.FlatMap(_record_or_log))

@@ -8,6 +8,8 @@ from absl import flags
 from apache_beam.options import pipeline_options
 
 from kinetics_i3d.datasets import manifests
+from kinetics_i3d.pipelines import runner
+
 
 
 def define_manifest_flags() -> None:
@@ -36,10 +38,17 @@ def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
   """Beam's options from the command line's rest.
 
   Without --runner: Beam's DirectRunner with one worker process per core.
-  Beam's own log lines below ERROR (its workers' chatter) are hidden unless
+  --runner=DaskRunner (Beam's, named in full for Beam) runs on the Dask
+  cluster of --dask_client_address, else on a cluster of this machine's
+  cores started for the run (`runner.name_dask_runner`). Beam's own log lines
+  below ERROR (its workers' chatter) are hidden unless
   --default_sdk_harness_log_level asks for them.
+
+  Raises:
+    InputError: --runner=DaskRunner without Dask installed.
   """
   options = pipeline_options.PipelineOptions(list(argv))
+  runner.name_dask_runner(options)
   if not any(arg.startswith('--runner') for arg in argv):
     options.view_as(pipeline_options.StandardOptions).runner = 'DirectRunner'
     direct = options.view_as(pipeline_options.DirectOptions)
@@ -52,3 +61,4 @@ def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
                    ).default_sdk_harness_log_level = 'ERROR'
     logging.getLogger('apache_beam').setLevel(logging.ERROR)
   return options
+

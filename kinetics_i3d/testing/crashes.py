@@ -18,31 +18,42 @@ import runpy
 import signal
 import subprocess
 import sys
-from typing import Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 from kinetics_i3d.testing import repo_paths
 
 
-def _arm(target: str, call: int, when: str) -> None:
-  """Replaces `target` ('module:Attribute.name') by a killing wrapper."""
+def replace(target: str, wrap: Callable[[Callable], Callable]) -> None:
+  """Replaces `target` ('module:Attribute.name') by `wrap(target)`."""
   module_name, attribute = target.split(':')
   owner = importlib.import_module(module_name)
   *path, name = attribute.split('.')
   for part in path:
     owner = getattr(owner, part)
-  original = getattr(owner, name)
+  setattr(owner, name, wrap(getattr(owner, name)))
+
+
+def kill_self() -> None:
+  """SIGKILLs this process: no cleanup, as a preempted machine."""
+  os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _arm(target: str, call: int, when: str) -> None:
+  """Replaces `target` by a wrapper that kills at its `call`th call."""
   calls = [0]
 
-  def wrapper(*args, **kwargs):
-    calls[0] += 1
-    if calls[0] == call and when == 'before':
-      os.kill(os.getpid(), signal.SIGKILL)
-    result = original(*args, **kwargs)
-    if calls[0] == call and when == 'after':
-      os.kill(os.getpid(), signal.SIGKILL)
-    return result
+  def wrap(original):
+    def wrapper(*args, **kwargs):
+      calls[0] += 1
+      if calls[0] == call and when == 'before':
+        kill_self()
+      result = original(*args, **kwargs)
+      if calls[0] == call and when == 'after':
+        kill_self()
+      return result
+    return wrapper
 
-  setattr(owner, name, wrapper)
+  replace(target, wrap)
 
 
 def run_killed(script: str, *args: str, target: Optional[str],
