@@ -232,6 +232,22 @@ MUTATIONS = (
     Mutation('clock_from_adds', 'the clock taken as one cycle per multiply',
              'kinetics_i3d/testing/machine.py', 'IMUL_LATENCY = 3',
              'IMUL_LATENCY = 1', ('kinetics_i3d/testing/machine_test.py',)),
+    Mutation('retried_clip_written_twice',
+             'a clip a retried bundle repeats is written twice',
+             'kinetics_i3d/pipelines/sharded.py',
+             'clips = [unique[m] for m in sorted(unique)]',
+             'clips = sorted(outcomes)',
+             ('kinetics_i3d/pipelines/sharded_test.py',)),
+    Mutation('tfrecord_crc_unmasked', 'TFRecord CRCs written unmasked',
+             'kinetics_i3d/pipelines/files.py', '_MASK_DELTA = 0xa282ead8',
+             '_MASK_DELTA = 0', ('kinetics_i3d/pipelines/files_test.py',)),
+    Mutation('serialized_in_any_order',
+             'examples serialized with their maps in any order',
+             'kinetics_i3d/pipelines/prepare.py',
+             'SerializeToString(deterministic=True)', 'SerializeToString()',
+             ('kinetics_i3d/pipelines/dask_runner_test.py::DaskRunnerTest::'
+              'test_prepare_spreads_over_the_workers_and_writes_the_same_files'
+             ,)),
 )
 
 
