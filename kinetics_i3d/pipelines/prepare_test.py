@@ -109,6 +109,9 @@ class PrepareTest(absltest.TestCase):
     paths = sorted(glob.glob(f'{self.out}/*/*.tfrecord'))
     removed = paths.pop(0)  # As if the run had been killed before it.
     os.remove(removed)
+    left = removed + '.tmp-0123456789ab'  # What the killed worker left.
+    with open(left, 'wb') as f:
+      f.write(b'half a shard')
     times = [os.path.getmtime(p) for p in paths]
     work = prepare.plan(self.clips, self.settings)
     self.assertEqual([c.media_id for _, c in work.pending],
@@ -117,6 +120,7 @@ class PrepareTest(absltest.TestCase):
     self.assertEqual(prepare.execute(work, self.settings, _IN_PROCESS),
                      (2, 0))
     self.assertTrue(os.path.exists(removed))
+    self.assertFalse(os.path.exists(left))  # The pipeline's last step.
     self.assertEqual([os.path.getmtime(p) for p in paths], times)
     with open(f'{self.out}/failures.csv') as f:  # The skipped one is kept.
       self.assertEqual(sorted(r['media_id'] for r in csv.DictReader(f)),
