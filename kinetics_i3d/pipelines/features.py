@@ -230,16 +230,14 @@ class ClipFeatures(beam.DoFn):
 
   def process(self, element):
     key, clip = element
-    if isinstance(clip, manifests.ClipSpec):
-      media_id, source = clip.media_id, clip.video or ''
-    else:
-      source, serialized = clip
-      media_id = f'a record of {source or "the input"}'
+    from_video = isinstance(clip, manifests.ClipSpec)
+    source = (clip.video or '') if from_video else clip[0]
+    media_id = clip.media_id if from_video else f'a record of {source}'
     try:
-      if isinstance(clip, manifests.ClipSpec):
+      if from_video:
         record = self._from_clip(clip)
       else:
-        example = tf.train.SequenceExample.FromString(serialized)
+        example = tf.train.SequenceExample.FromString(clip[1])
         media_id = sequence_examples.media_id(example)
         record = self._from_example(example)
       error = ''
@@ -329,7 +327,12 @@ def execute(settings: Settings, output: str,
 
   Returns:
     The rows of OUT-clips.csv.
+
+  Raises:
+    ValueError: not exactly one of `clips` and `shard_files` given.
   """
+  if (clips is None) == (shard_files is None):
+    raise ValueError('give clips or shard_files')
   pipeline = beam.Pipeline(options=options)
   if shard_files is not None:
     inputs = (pipeline
@@ -348,7 +351,8 @@ def execute(settings: Settings, output: str,
 
 
 def _keyed(clip) -> Tuple[None, object]:
-  return None, clip if isinstance(clip, manifests.ClipSpec) else ('', clip)
+  return None, (clip if isinstance(clip, manifests.ClipSpec) else
+                ('the input', clip))
 
 
 def _record_or_log(keyed: Tuple[None, sharded.Outcome]) -> Iterator[bytes]:
