@@ -140,7 +140,7 @@ def _clear_output(prefix: str) -> None:
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
-  if '://' in FLAGS.output:  # A cluster's file system: Beam's own care.
+  if '://' in FLAGS.output:  # No lock there; the pipeline cleans up.
     sys.exit(_run_pipeline(argv))
   directory = os.path.dirname(os.path.abspath(FLAGS.output))
   with outputs.writing(directory, 'dataset_features.py'):

@@ -18,8 +18,9 @@ second run on the same OUT at the same time is refused. --verify first
 rereads every finished shard (every record and its CRCs) and removes the
 damaged ones, which the run then makes again. Runs on Beam's DirectRunner
 with one worker process per core unless Beam pipeline options say otherwise
-(e.g. --runner=DataflowRunner --project=... --region=...
---temp_location=gs://... --setup_file=./setup.py). Exits with status 1 when
+(e.g. --runner=DaskRunner --dask_client_address=tcp://HOST:8786, or
+--runner=DataflowRunner --project=... --region=... --temp_location=gs://...
+--setup_file=./setup.py; README: "On a cluster"). Exits with status 1 when
 a clip failed.
 """
 
@@ -98,7 +99,7 @@ def _run_pipeline(argv: Sequence[str],
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
   label_map = locations.data_set_classes(FLAGS.label_map)
-  if '://' in FLAGS.output_dir:  # A cluster's file system: Beam's own care.
+  if '://' in FLAGS.output_dir:  # No lock there; the pipeline cleans up.
     sys.exit(_run_pipeline(argv, label_map))
   with outputs.writing(FLAGS.output_dir, 'prepare_dataset.py') as stale:
     if stale:
