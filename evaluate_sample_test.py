@@ -87,7 +87,7 @@ class EvaluateSampleTest(absltest.TestCase):
          f'--flow_sample={cls.flow_sample}',
          f'--label_map_600={cls.label_map_600}'],
         cwd=repo_paths.ROOT, capture_output=True, text=True, check=False,
-        timeout=600, env={**os.environ, 'JOBS': '1'})
+        timeout=600, env={**os.environ, 'JOBS': '2'})
 
   def _output(self, name):
     """The report multi_evaluate.sh wrote for one combination."""
