@@ -8,7 +8,8 @@ failures report, label map, counts; the features' records field by field
 (their floats to the arithmetic's tolerance, computed in other processes).
 One video fails in a worker; one worker is SIGKILLed mid-bundle and Dask
 reruns its bundle elsewhere: nothing lost, nothing written twice, no
-temporary left. Slow (about a minute and a half): `make test-slow`.
+temporary left. `prepare_dataset.py --runner=DaskRunner` runs on the same
+cluster as a user runs it. Slow (about 35 s): `make test-slow`.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ import pytest
 import tensorflow as tf
 
 from kinetics_i3d import features as features_lib
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import shards
 from kinetics_i3d.pipelines import features
@@ -29,6 +31,7 @@ from kinetics_i3d.pipelines import options
 from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.testing import dask_cluster
 from kinetics_i3d.testing import repo_paths
+from kinetics_i3d.testing import script_testing
 from kinetics_i3d.testing import synthetic_videos
 
 _IN_PROCESS = pipeline_options.PipelineOptions(
@@ -87,7 +90,7 @@ class DaskRunnerTest(absltest.TestCase):
           synthetic_videos.moving_texture(frames, 48, 64, dx=dx))
     with open(os.path.join(videos, 'dd_000000_000001.mkv'), 'w') as f:
       f.write('not a video')  # Fails in a worker.
-    manifest = os.path.join(cls.root, 'kinetics.csv')
+    cls.manifest = manifest = os.path.join(cls.root, 'kinetics.csv')
     with open(manifest, 'w') as f:
       f.write('label,youtube_id,time_start,time_end,split\n'
               'left,aa,0,1,train\nright,bb,0,1,train\n'
@@ -142,6 +145,22 @@ class DaskRunnerTest(absltest.TestCase):
     self.assertIsNotNone(killed)
     self.assertFalse(_alive(killed))
     self.assertEqual(_files(out), _files(self.direct))
+
+  def test_the_command_on_the_cluster(self):
+    out = os.path.join(self.root, 'command')
+    result = script_testing.run(
+        'prepare_dataset.py', f'--manifest={self.manifest}',
+        f'--videos={os.path.dirname(self.clips[0].video)}',
+        f'--output_dir={out}', '--streams=rgb', '--clips_per_shard=2',
+        '--runner=DaskRunner', f'--dask_client_address={self.workers.address}')
+    self.assertEqual(result.returncode, 1, result.stderr[-3000:])  # dd.
+    self.assertIn('3 clips written, 0 skipped (finished shards), 1 failed',
+                  result.stdout)
+    self.assertNotIn('INFO:distributed', result.stderr)  # Dask kept quiet.
+    made = _files(out)
+    self.assertEqual(made.pop(outputs.LOCK_FILE),  # The command's, empty.
+                     hashlib.sha256(b'').hexdigest())
+    self.assertEqual(made, _files(self.direct))
 
   def test_features_from_shards_and_manifest_with_a_worker_killed(self):
     inputs = shards.shard_files(os.path.join(self.direct, 'train'))

@@ -243,7 +243,7 @@ class ClipFeatures(beam.DoFn):
       error = ''
     except Exception as failure:  # pylint: disable=broad-except
       # A bad clip must not stop the run; the index lists it.
-      record, error = None, f'{type(failure).__name__}: {failure}'
+      record, error = None, sharded.reason(failure)
     yield key, sharded.Outcome(media_id, source, record, error)
 
 

@@ -41,14 +41,16 @@ def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
   --runner=DaskRunner (Beam's, named in full for Beam) runs on the Dask
   cluster of --dask_client_address, else on a cluster of this machine's
   cores started for the run (`runner.name_dask_runner`). Beam's own log lines
-  below ERROR (its workers' chatter) are hidden unless
-  --default_sdk_harness_log_level asks for them.
+  below ERROR and Dask's below WARNING (their workers' chatter) are hidden
+  unless --default_sdk_harness_log_level asks for them.
 
   Raises:
     InputError: --runner=DaskRunner without Dask installed.
   """
   options = pipeline_options.PipelineOptions(list(argv))
-  runner.name_dask_runner(options)
+  quiet = not any(arg.startswith('--default_sdk_harness_log_level')
+                  for arg in argv)
+  runner.name_dask_runner(options, quiet)
   if not any(arg.startswith('--runner') for arg in argv):
     options.view_as(pipeline_options.StandardOptions).runner = 'DirectRunner'
     direct = options.view_as(pipeline_options.DirectOptions)
@@ -56,7 +58,7 @@ def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
         os.cpu_count() or 1)
     if not any(arg.startswith('--direct_running_mode') for arg in argv):
       direct.direct_running_mode = 'multi_processing'
-  if not any(arg.startswith('--default_sdk_harness_log_level') for arg in argv):
+  if quiet:
     options.view_as(pipeline_options.WorkerOptions
                    ).default_sdk_harness_log_level = 'ERROR'
     logging.getLogger('apache_beam').setLevel(logging.ERROR)

@@ -125,11 +125,9 @@ class EncodeClip(beam.DoFn):
     shard, clip = element
     try:
       record, error = self._encode(clip), ''
-    except errors.InputError as failure:
-      record, error = None, str(failure)
     except Exception as failure:  # pylint: disable=broad-except
       # A video that breaks the decoder or OpenCV must not stop the run.
-      record, error = None, f'{type(failure).__name__}: {failure}'
+      record, error = None, sharded.reason(failure)
     yield shard, sharded.Outcome(clip.media_id, clip.video or '', record,
                                  error)
 

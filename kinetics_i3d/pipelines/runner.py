@@ -6,6 +6,9 @@ DoFn up for each bundle (a Dask partition) rather than once per worker, so
 the bundles hold several clips by default.
 """
 
+import logging
+import os
+
 import apache_beam as beam
 from apache_beam.options import pipeline_options
 
@@ -17,10 +20,16 @@ DASK_RUNNER = 'apache_beam.runners.dask.dask_runner.DaskRunner'
 DASK_PARTITION_SIZE = 8
 
 
-def name_dask_runner(options: pipeline_options.PipelineOptions) -> None:
+def name_dask_runner(options: pipeline_options.PipelineOptions,
+                     quiet: bool = True) -> None:
   """Where the options name Beam's DaskRunner (by its class name, which
   Beam does not know, or in full): names it in full and, unless they say
   otherwise, cuts the input into bundles of `DASK_PARTITION_SIZE`.
+
+  Args:
+    options: Beam's options, changed in place.
+    quiet: hide Dask's lines below WARNING (its scheduler's and workers'
+      start and stop), here and in the workers a local cluster starts.
 
   Raises:
     InputError: Dask is not installed.
@@ -29,8 +38,10 @@ def name_dask_runner(options: pipeline_options.PipelineOptions) -> None:
       'DaskRunner', DASK_RUNNER):
     return
   try:
-    from apache_beam.runners.dask import dask_runner  # pylint: disable=g-import-not-at-top
-    import distributed  # pylint: disable=g-import-not-at-top,unused-import
+    # pylint: disable=g-import-not-at-top
+    from apache_beam.runners.dask import dask_runner
+    from dask import config as dask_config
+    import distributed  # pylint: disable=unused-import
   except ImportError:
     raise errors.InputError(
         '--runner=DaskRunner needs Dask: pip install "kinetics-i3d[beam-dask]"'
@@ -39,6 +50,12 @@ def name_dask_runner(options: pipeline_options.PipelineOptions) -> None:
   dask = options.view_as(dask_runner.DaskOptions)
   if not dask.npartitions and not dask.partition_size:
     dask.partition_size = DASK_PARTITION_SIZE
+  if quiet:
+    logging.getLogger('distributed').setLevel(logging.WARNING)
+    dask_config.set({'logging.distributed': 'warning'})
+    # Worker processes set their logging up from Dask's configuration as
+    # they import it: from the environment they inherit.
+    os.environ.setdefault('DASK_LOGGING__DISTRIBUTED', 'warning')
 
 
 def run(pipeline: beam.Pipeline) -> None:

@@ -20,6 +20,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import apache_beam as beam
 
+from kinetics_i3d import errors
 from kinetics_i3d.pipelines import files
 
 Row = Tuple[str, str, str, str]  # (media id, source, shard or '', error or '')
@@ -38,6 +39,14 @@ class Outcome(NamedTuple):
   source: str
   record: Optional[bytes]
   error: str = ''
+
+
+def reason(failure: Exception) -> str:
+  """A failure's line in a report: the message of a user's mistake (an
+  InputError, which says what to do), else the exception's type too."""
+  if isinstance(failure, errors.InputError):
+    return str(failure)
+  return f'{type(failure).__name__}: {failure}'
 
 
 def assign(media_ids: Sequence[str], per_shard: int) -> Dict[str, Tuple[int,
