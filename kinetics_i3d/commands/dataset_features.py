@@ -45,6 +45,7 @@ from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 
 FLAGS = flags.FLAGS
+_FAILURES_SHOWN = 5  # The rest are in the index.
 
 
 def define_flags() -> None:
@@ -114,7 +115,7 @@ def _run_pipeline(argv: Sequence[str]) -> int:
         label_indices={n: i for i, n in enumerate(names)},
         clips_per_shard=FLAGS.clips_per_shard)
   failed = [row for row in rows if row[3]]
-  for media_id, _, _, error in failed:
+  for media_id, _, _, error in failed[:_FAILURES_SHOWN]:
     print(f'failed: {media_id}: {error}')
   print(f'Features of {len(rows) - len(failed)} clips written to '
         f'{FLAGS.output}-*.tfrecord; {len(failed)} failed (all listed in '
