@@ -114,6 +114,11 @@ class DaskRunnerTest(absltest.TestCase):
     return prepare.execute(prepare.plan(cls.clips, settings), settings,
                            beam_options)
 
+  def setUp(self):
+    super().setUp()
+    # Both workers up, one killed by an earlier test restarted by its nanny.
+    self.workers.client.wait_for_workers(2, timeout=120)
+
   def _dask(self, bundle_size=1):
     return options.beam_options([
         '--runner=DaskRunner', f'--dask_client_address={self.workers.address}',
