@@ -1,5 +1,9 @@
 """Beam's DaskRunner named for Beam, and a pipeline run to its end."""
 
+import logging
+import os
+from unittest import mock
+
 from absl.testing import absltest
 import apache_beam as beam
 from apache_beam.options import pipeline_options
@@ -24,6 +28,21 @@ class RunnerTest(absltest.TestCase):
     direct = options.beam_options([])
     self.assertEqual(direct.view_as(pipeline_options.StandardOptions).runner,
                      'DirectRunner')
+
+  @mock.patch.dict(os.environ)
+  def test_dask_kept_quiet_here_and_in_the_workers_it_starts(self):
+    os.environ.pop('DASK_LOGGING__DISTRIBUTED', None)
+    logger = logging.getLogger('distributed')
+    self.addCleanup(logger.setLevel, logger.level)
+    logger.setLevel(logging.INFO)
+    options.beam_options(['--runner=DaskRunner',
+                          '--default_sdk_harness_log_level=INFO'])
+    self.assertEqual(logger.level, logging.INFO)  # Asked for: kept.
+    self.assertNotIn('DASK_LOGGING__DISTRIBUTED', os.environ)
+    options.beam_options(['--runner=DaskRunner'])
+    self.assertEqual(logger.level, logging.WARNING)
+    # Read by the worker processes a local cluster starts, as they import.
+    self.assertEqual(os.environ['DASK_LOGGING__DISTRIBUTED'], 'warning')
 
   def test_a_failure_in_the_pipeline_is_raised(self):
     def fail(_):
