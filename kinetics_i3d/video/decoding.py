@@ -10,6 +10,11 @@ localisation features at a video's own frame rate are computed.
 
 `FrameReader` yields the resampled frames as they are decoded, so a video of
 any length streams through in constant memory; `decode` keeps them all.
+
+Frames are the pictures a player shows (`display`): the video stream FFmpeg
+would pick, turned as its display matrix says, with square pixels, and
+converted to RGB with the chosen colour matrix. Times and durations are the
+chosen stream's.
 """
 
 import dataclasses
@@ -21,6 +26,7 @@ import av
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d.video import display as display_lib
 
 FPS = 25.0
 # File extensions taken for videos when a folder is searched.
@@ -32,6 +38,9 @@ _TIME_TOLERANCE = 2e-3
 # A video whose frames stop this much before the duration its container
 # declares was cut short (a truncated download), not merely rounded.
 _TRUNCATION_TOLERANCE = 0.5
+# Frames further apart than this many times the shortest interval make the
+# rate variable (a gap, or a phone's changing rate).
+_VARIABLE_RATE = 1.5
 
 
 class DecodingError(errors.InputError):
@@ -56,11 +65,13 @@ class DecodedVideo:
     times: the output time of each frame, seconds from the video's start.
     duration: the video's duration in seconds.
     fps: the output frame rate.
+    display: what was done to show the frames as a player does.
   """
   frames: List[Any]
   times: np.ndarray
   duration: float
   fps: float
+  display: Optional[display_lib.Display] = None
 
 
 def _declared_duration(container, stream) -> Optional[float]:
@@ -74,9 +85,12 @@ def _declared_duration(container, stream) -> Optional[float]:
 def open_video(path: str):
   """Opens a video file with PyAV, FFmpeg's errors raised as InputErrors.
 
+  `display.select_stream(container, path)` then gives its video stream.
+
   Raises:
     MissingFileError: there is no file at `path`.
-    InputError: FFmpeg cannot open it, or it has no video stream.
+    InputError: FFmpeg cannot open it, or it has no video stream (pictures
+      such as cover art do not count).
   """
   if not os.path.isfile(path):
     raise errors.MissingFileError(f'no video at {path}')
@@ -87,9 +101,11 @@ def open_video(path: str):
   except av.error.FFmpegError as error:
     raise errors.InputError(
         f'cannot decode {path}: {error.strerror or error}') from None
-  if not container.streams.video:
+  try:
+    display_lib.select_stream(container, path)
+  except errors.InputError:
     container.close()
-    raise errors.InputError(f'{path} has no video stream')
+    raise
   return container
 
 
@@ -104,18 +120,19 @@ def declared_duration(path: str) -> Optional[float]:
     InputError: it is not a video.
   """
   with open_video(path) as container:
-    return _declared_duration(container, container.streams.video[0])
+    return _declared_duration(container,
+                              display_lib.select_stream(container, path))
 
 
 class _Resampler:
   """Picks, for each output time, the decoded frame closest to it.
 
-  Frames arrive in presentation order; each is transformed at most once.
+  Frames arrive in presentation order; each is converted at most once.
   `add` and `finish` return the (time, frame) pairs they emit.
   """
 
-  def __init__(self, transform, fps: float, start: float, end: float):
-    self._transform = transform
+  def __init__(self, convert, fps: float, start: float, end: float):
+    self._convert = convert
     self._fps = fps
     self._start = start
     self._end = end
@@ -128,7 +145,7 @@ class _Resampler:
 
   def _emit(self, index: int, frame: av.VideoFrame) -> Tuple[float, Any]:
     if self._last is None or self._last[0] != index:
-      self._last = (index, self._transform(frame.to_ndarray(format='rgb24')))
+      self._last = (index, self._convert(frame))
     time = self._target()
     self.count += 1
     return time, self._last[1]
@@ -164,8 +181,8 @@ class _Native:
   native rate to keep.
   """
 
-  def __init__(self, transform, start: float, end: float, path: str):
-    self._transform = transform
+  def __init__(self, convert, start: float, end: float, path: str):
+    self._convert = convert
     self._start = start
     self._end = end
     self._path = path
@@ -183,7 +200,7 @@ class _Native:
     if not (self._start - _TIME_TOLERANCE <= time <
             self._end - _TIME_TOLERANCE):
       return []
-    return [(time, self._transform(frame.to_ndarray(format='rgb24')))]
+    return [(time, self._convert(frame))]
 
   def finish(self, end: float) -> List[Tuple[float, Any]]:
     del end
@@ -198,7 +215,8 @@ class FrameReader:
   iteration, `duration` is the video's duration. A video that cannot be
   decoded to its end raises `DecodingError` at the point where it fails,
   after the good frames before it: a truncated file never reads as a shorter
-  video.
+  video. Once the first frame is read, `display` says how the frames are
+  shown; after the iteration, `variable_rate` whether their intervals vary.
   """
 
   def __init__(self,
@@ -206,22 +224,31 @@ class FrameReader:
                transform: Callable[[np.ndarray], Any],
                fps: Optional[float] = FPS,
                start_sec: Optional[float] = None,
-               end_sec: Optional[float] = None):
+               end_sec: Optional[float] = None,
+               color_matrix: str = display_lib.DEFAULT_COLOR_MATRIX,
+               size: Optional[Callable[[int, int], Tuple[int, int]]] = None):
     """Checks the arguments.
 
     Args:
       path: a video file FFmpeg can read.
       transform: applied once to each kept frame (uint8 RGB, [height, width,
-        3]), e.g. a resize.
+        3], as a player shows it; float32 when `size` is given), e.g. a
+        resize.
       fps: output frame rate; None keeps the decoded frames as they are (the
         video's own rate, which `fps` holds once iteration has begun).
       start_sec: first output time, seconds from the start (default 0).
       end_sec: output times stop before this (default: the video's end).
+      color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
+      size: maps the shown (height, width) to the size each frame is resized
+        to (on float32 pixels) before `transform`, in the resize that makes
+        non-square pixels square; None keeps the shown size.
 
     Raises:
       MissingFileError: there is no file at `path`.
-      InputError: the times are negative or in the wrong order.
+      InputError: the times are negative or in the wrong order, or the
+        colour policy is unknown.
     """
+    display_lib.check_color_matrix(color_matrix)
     if not os.path.isfile(path):
       raise errors.MissingFileError(f'no video at {path}')
     if fps is not None and not fps > 0:
@@ -237,7 +264,11 @@ class FrameReader:
       raise errors.InputError(f'--end_sec {self.end:g} is not after '
                               f'--start_sec {self.start:g}')
     self._transform = transform
+    self._color_matrix = color_matrix
+    self._size = size
     self.duration: Optional[float] = None
+    self.display: Optional[display_lib.Display] = None
+    self.variable_rate = False
 
   def _check_times(self, duration: float, tolerance: float = 0.0) -> None:
     """Raises InputError if the times fall outside `duration` + tolerance."""
@@ -251,8 +282,13 @@ class FrameReader:
 
   def __iter__(self) -> Iterator[Tuple[float, Any]]:
     first = last = None
+    intervals = [math.inf, 0.0]  # The shortest and longest.
+
+    def convert(frame: av.VideoFrame) -> Any:
+      return self._transform(self.display.picture(frame, self._size))
+
     with open_video(self.path) as container:
-      stream = container.streams.video[0]
+      stream = display_lib.select_stream(container, self.path)
       stream.thread_type = 'AUTO'
       declared = _declared_duration(container, stream)
       if declared is not None:  # Fails early; checked exactly at the end.
@@ -264,20 +300,25 @@ class FrameReader:
               f'{self.path} declares no frame rate, so it has no native one: '
               'resample it (--fps=25, or another rate)')
         self.fps = float(declared_rate)
-        resampler = _Native(self._transform, self.start, self.end, self.path)
+        resampler = _Native(convert, self.start, self.end, self.path)
       else:
-        resampler = _Resampler(self._transform, self.fps, self.start,
-                               self.end)
+        resampler = _Resampler(convert, self.fps, self.start, self.end)
       rate = float(declared_rate or self.fps)
       nominal = stream.average_rate is not None
       frame_duration = 1.0 / rate
       try:
         for index, frame in enumerate(container.decode(stream)):
           time = frame.time if frame.time is not None else index / rate
-          first = time if first is None else first
-          if not nominal and last is not None and time > last:
-            # The last frame lasts as long as the one before it.
-            frame_duration = time - last
+          if first is None:
+            first = time
+            self.display = display_lib.Display.of_frame(
+                frame, stream, self.path, self._color_matrix)
+          if last is not None and time > last:
+            intervals = [min(intervals[0], time - last),
+                         max(intervals[1], time - last)]
+            if not nominal:
+              # The last frame lasts as long as the one before it.
+              frame_duration = time - last
           last = time
           yield from resampler.add(time - first, index, frame)
           if last - first > self.end + 1.0:
@@ -302,6 +343,7 @@ class FrameReader:
             'damaged? Download it again', last - first) from None
     if first is None:
       raise errors.InputError(f'{self.path} has no video frames')
+    self.variable_rate = intervals[1] > _VARIABLE_RATE * intervals[0]
     self.duration = last - first + frame_duration
     self._check_times(self.duration)
     yield from resampler.finish(self.duration)
@@ -311,7 +353,9 @@ def decode(path: str,
            transform: Callable[[np.ndarray], Any],
            fps: Optional[float] = FPS,
            start_sec: Optional[float] = None,
-           end_sec: Optional[float] = None) -> DecodedVideo:
+           end_sec: Optional[float] = None,
+           color_matrix: str = display_lib.DEFAULT_COLOR_MATRIX
+          ) -> DecodedVideo:
   """Decodes `path` at `fps` between `start_sec` and `end_sec`.
 
   Only the transformed frames that are kept stay in memory; see
@@ -320,10 +364,11 @@ def decode(path: str,
   Args:
     path: a video file FFmpeg can read.
     transform: applied once to each kept frame (uint8 RGB, [height, width,
-      3]), e.g. a resize.
+      3], as a player shows it), e.g. a resize.
     fps: output frame rate; None for the video's own frames.
     start_sec: first output time, seconds from the start (default 0).
     end_sec: output times stop before this (default: the video's end).
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
 
   Returns:
     The resampled frames.
@@ -333,8 +378,8 @@ def decode(path: str,
     InputError: it is not a video, has no frames, the times fall outside
       it, or it cannot be decoded to its end (`DecodingError`).
   """
-  reader = FrameReader(path, transform, fps, start_sec, end_sec)
+  reader = FrameReader(path, transform, fps, start_sec, end_sec, color_matrix)
   timed = list(reader)
   return DecodedVideo([frame for _, frame in timed],
                       np.array([time for time, _ in timed]), reader.duration,
-                      reader.fps)
+                      reader.fps, reader.display)

@@ -88,7 +88,8 @@ class DecodeTest(absltest.TestCase):
         repo_paths.registry_video('carphone_pristine.mp4'), lambda f: f.shape)
     self.assertAlmostEqual(video.duration, 120 / (30000 / 1001), places=3)
     self.assertLen(video.frames, 101)  # 4.004 s at 25 fps.
-    self.assertEqual(video.frames[0], (144, 176, 3))
+    # Stored 176x144 with pixels 128:117 wide: shown 193x144.
+    self.assertEqual(video.frames[0], (144, 193, 3))
 
   def test_video_without_frames(self):
     path = os.path.join(self.dir, 'empty.mkv')

@@ -12,6 +12,9 @@ seek), and every wanted time must turn up in order. Otherwise (open GOPs, a
 container whose seek lands late, a decoding error after the seek) the frames
 are decoded from the start, found by their times, or counted where packets
 carry no times.
+
+Frames are the pictures a player shows (`display`): the stream FFmpeg picks,
+turned upright, with square pixels.
 """
 
 import dataclasses
@@ -22,6 +25,7 @@ import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +50,7 @@ def index_frames(path: str) -> FrameIndex:
     InputError: it cannot be read.
   """
   with decoding.open_video(path) as container:
-    stream = container.streams.video[0]
+    stream = display.select_stream(container, path)
     try:
       times = [p.pts for p in container.demux(stream) if p.size]
     except av.error.FFmpegError as error:
@@ -56,7 +60,7 @@ def index_frames(path: str) -> FrameIndex:
   return FrameIndex(len(times), np.sort(np.array(times, np.int64)))
 
 
-def _frames_at(container, times: np.ndarray,
+def _frames_at(container, path: str, times: np.ndarray,
                seek: bool) -> Optional[List[np.ndarray]]:
   """The frames at `times` (ascending) that turn up in order, as RGB arrays.
 
@@ -65,7 +69,8 @@ def _frames_at(container, times: np.ndarray,
   decodes from the start. Stops at the first wanted time that is passed
   without turning up.
   """
-  stream = container.streams.video[0]
+  pictures = display.Pictures(container, path)
+  stream = pictures.stream
   if seek:
     container.seek(int(times[0]), stream=stream, backward=True,
                    any_frame=False)
@@ -76,7 +81,7 @@ def _frames_at(container, times: np.ndarray,
                                        frame.pts <= times[0]):
       return None
     if frame.pts == times[len(kept)]:
-      kept.append(frame.to_ndarray(format='rgb24'))
+      kept.append(pictures(frame))
       if len(kept) == len(times):
         break
     elif frame.pts is None or frame.pts > times[len(kept)]:
@@ -84,12 +89,14 @@ def _frames_at(container, times: np.ndarray,
   return kept
 
 
-def _frames_counted(container, wanted: Sequence[int]) -> List[np.ndarray]:
+def _frames_counted(container, path: str,
+                    wanted: Sequence[int]) -> List[np.ndarray]:
   """The frames at positions `wanted` (ascending) of a decode from the start."""
   kept = []
-  for position, frame in enumerate(container.decode(video=0)):
+  pictures = display.Pictures(container, path)
+  for position, frame in enumerate(container.decode(pictures.stream)):
     if position == wanted[len(kept)]:
-      kept.append(frame.to_ndarray(format='rgb24'))
+      kept.append(pictures(frame))
       if len(kept) == len(wanted):
         break
   return kept
@@ -107,7 +114,7 @@ def read_frames(path: str, index: FrameIndex, first: int, count: int,
     stride: every how many frames.
 
   Returns:
-    uint8 RGB frames [count, H, W, 3].
+    uint8 RGB frames [count, H, W, 3], as a player shows them.
 
   Raises:
     ValueError: the frames are not all within the index's.
@@ -123,15 +130,15 @@ def read_frames(path: str, index: FrameIndex, first: int, count: int,
       if first > 0:
         try:
           with decoding.open_video(path) as container:
-            kept = _frames_at(container, times, seek=True)
+            kept = _frames_at(container, path, times, seek=True)
         except av.error.FFmpegError:
           kept = None  # Decoded from the start below, where errors count.
       if kept is None or len(kept) < count:
         with decoding.open_video(path) as container:
-          kept = _frames_at(container, times, seek=False)
+          kept = _frames_at(container, path, times, seek=False)
     else:
       with decoding.open_video(path) as container:
-        kept = _frames_counted(container, wanted)
+        kept = _frames_counted(container, path, wanted)
   except av.error.FFmpegError as error:
     raise errors.InputError(f'cannot decode {path}: {error}') from None
   if len(kept) < count:

@@ -72,7 +72,7 @@ class FrameAccessTest(absltest.TestCase):
     for first in (5, 9, 13, 30):
       with av.open(path) as container:
         kept = frame_access._frames_at(  # pylint: disable=protected-access
-            container, index.times[first:first + 4], seek=True)
+            container, path, index.times[first:first + 4], seek=True)
       self.assertIsNotNone(kept, first)
       np.testing.assert_array_equal(np.stack(kept), every[first:first + 4])
 
@@ -82,11 +82,11 @@ class FrameAccessTest(absltest.TestCase):
     frames_at = frame_access._frames_at  # pylint: disable=protected-access
     seeks = []
 
-    def failing_after_seek(container, times, seek):
+    def failing_after_seek(container, path, times, seek):
       seeks.append(seek)
       if seek:
         raise av.error.InvalidDataError(1094995529, 'Invalid data')
-      return frames_at(container, times, seek)
+      return frames_at(container, path, times, seek)
 
     with mock.patch.object(frame_access, '_frames_at', failing_after_seek):
       clip = frame_access.read_frames(path, index, 13, 6)

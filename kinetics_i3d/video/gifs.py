@@ -5,10 +5,14 @@ as f + 0.5 with a third channel of zeros (values outside [0, 1] clip).
 Reading a gif back inverts that, up to the gif's 256-colour quantisation.
 """
 
+import os
+
 import av
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 
 
 def read_gif_frames(path: str) -> np.ndarray:
@@ -18,13 +22,14 @@ def read_gif_frames(path: str) -> np.ndarray:
     MissingFileError: there is no file at `path`.
     InputError: it cannot be decoded or has no frames.
   """
-  try:
-    with av.open(path) as container:
-      frames = [f.to_ndarray(format='rgb24') for f in container.decode(video=0)]
-  except FileNotFoundError:
-    raise errors.MissingFileError(f'no gif at {path}') from None
-  except (av.error.FFmpegError, ValueError) as error:
-    raise errors.InputError(f'cannot decode {path}: {error}') from None
+  if not os.path.isfile(path):
+    raise errors.MissingFileError(f'no gif at {path}')
+  with decoding.open_video(path) as container:
+    pictures = display.Pictures(container, path)
+    try:
+      frames = [pictures(f) for f in container.decode(pictures.stream)]
+    except (av.error.FFmpegError, ValueError) as error:
+      raise errors.InputError(f'cannot decode {path}: {error}') from None
   if not frames:
     raise errors.InputError(f'{path} has no frames')
   return np.stack(frames)

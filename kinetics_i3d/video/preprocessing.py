@@ -39,6 +39,7 @@ import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 from kinetics_i3d.video import optical_flow
 
 RESIZE_SMALLER_SIDE = 256
@@ -126,10 +127,12 @@ def check_length(num_frames: int, with_flow: bool, source: str,
 
 
 class _FrameTransform:
-  """Resizes a decoded frame and keeps what the requested streams need.
+  """Keeps what the requested streams need of a resized frame.
 
   The RGB crop (float32 [-1, 1]) and, for flow, the whole resized frame in
-  grayscale, so the decoded video is never held in memory.
+  grayscale, so the decoded video is never held in memory. The decoder
+  resizes (`resized_shape`, on float32 pixels, as `resize_frame`), in the
+  same resize that makes non-square pixels square.
   """
 
   def __init__(self, rgb: bool, flow: bool,
@@ -139,8 +142,7 @@ class _FrameTransform:
     self.offsets = crop_offsets
     self.cropped = cropped
 
-  def __call__(self, frame: np.ndarray):
-    resized = resize_frame(frame)
+  def __call__(self, resized: np.ndarray):
     if self.offsets is None:
       self.offsets = center_crop_offsets(*resized.shape[:2])
     kept = crop(resized, self.offsets) if self.cropped else resized
@@ -175,7 +177,9 @@ def stream_video(path: str,
                  flow_engine: Optional[optical_flow.FlowEngine] = None,
                  chunk_frames: int = CHUNK_FRAMES,
                  cropped: bool = True,
-                 fps: Optional[float] = decoding.FPS) -> Iterator[Chunk]:
+                 fps: Optional[float] = decoding.FPS,
+                 color_matrix: str = display.DEFAULT_COLOR_MATRIX
+                ) -> Iterator[Chunk]:
   """Decodes a video and yields its network inputs in chunks of frames.
 
   Memory is bounded by the chunk, whatever the video's length. The frames
@@ -197,6 +201,7 @@ def stream_video(path: str,
       chunks' arrays are then [n, height, width, C]).
     fps: the frame rate to resample to; None keeps the decoded frames at
       their own times (the video's native rate).
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
 
   Yields:
     Chunks of consecutive frames (the last one may be shorter).
@@ -215,7 +220,8 @@ def stream_video(path: str,
     raise ValueError(f'chunk_frames must be at least 2, got {chunk_frames}')
   transform = _FrameTransform(rgb, flow, crop_offsets, cropped)
   reader = decoding.FrameReader(path, transform, fps, start_sec=start_sec,
-                                end_sec=end_sec)
+                                end_sec=end_sec, color_matrix=color_matrix,
+                                size=resized_shape)
   with contextlib.ExitStack() as stack:
     if flow and flow_engine is None:
       flow_engine = stack.enter_context(optical_flow.TVL1())
@@ -264,7 +270,9 @@ def preprocess_video(path: str,
                      end_sec: Optional[float] = None,
                      crop_offsets: Optional[Tuple[int, int]] = None,
                      flow_workers: int = 1,
-                     flow_backend: str = 'opencv') -> Clip:
+                     flow_backend: str = 'opencv',
+                     color_matrix: str = display.DEFAULT_COLOR_MATRIX
+                    ) -> Clip:
   """Decodes a video and makes the RGB and/or Flow network inputs.
 
   The whole clip is held in memory; `stream_video` makes the same frames
@@ -280,6 +288,7 @@ def preprocess_video(path: str,
       None for the centre.
     flow_workers: processes computing optical flow (OpenCV).
     flow_backend: one of `optical_flow.BACKENDS`.
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
 
   Returns:
     The clip.
@@ -293,7 +302,8 @@ def preprocess_video(path: str,
   with optical_flow.flow_engine(flow_backend,
                                 flow_workers if flow else 1) as engine:
     chunks = list(stream_video(path, rgb, flow, start_sec, end_sec,
-                               crop_offsets, engine))
+                               crop_offsets, engine,
+                               color_matrix=color_matrix))
 
   def joined(stream: str) -> Optional[np.ndarray]:
     parts = [getattr(c, stream) for c in chunks]
