@@ -9,9 +9,11 @@ import tempfile
 from absl.testing import absltest
 import numpy as np
 
+from kinetics_i3d.testing import mp4_display_matrix
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
 from kinetics_i3d.testing import synthetic_videos
+from kinetics_i3d.video import decoding
 
 
 def _run(*args):
@@ -35,6 +37,26 @@ class ClassifyVideoTest(absltest.TestCase):
     self.assertAlmostEqual(float(lines[0].split(': ')[1]), 86.490929,
                            delta=2e-3)
     self.assertAlmostEqual(float(lines[3].split()[1]), 15.507651, delta=2e-3)
+
+  def test_a_phone_clip_stored_sideways_gives_the_upright_classes(self):
+    # As phones record: frames stored turned, a display matrix to show them
+    # upright.
+    upright = decoding.decode(repo_paths.registry_video('bikes.mp4'),
+                              lambda f: f, start_sec=4, end_sec=5.6).frames
+    sideways = np.rot90(np.stack(upright), 1, axes=(1, 2))
+    path = os.path.join(self.create_tempdir().full_path, 'phone.mp4')
+    synthetic_videos.write_video(path, sideways, codec='libx264')
+    mp4_display_matrix.set_display_matrix(
+        path, mp4_display_matrix.rotation_matrix(90, sideways.shape[2],
+                                                 sideways.shape[1]))
+    result = _run(path, '--eval_type=rgb', '--top_k=5', '--json',
+                  f'--checkpoint_dir={repo_paths.DATA_DIR}/checkpoints')
+    self.assertEqual(result.returncode, 0, result.stderr)
+    output = json.loads(result.stdout)
+    self.assertEqual(output['frames'], 40)
+    self.assertEqual(output['top_classes'][0]['class'],
+                     'riding mountain bike')
+    self.assertGreater(output['top_classes'][0]['probability'], 0.5)
 
   def test_bfloat16_without_bfloat16_arithmetic_runs_float32(self):
     # oneDNN capped at AVX2: what a CPU without bfloat16 units gets, on any

@@ -38,6 +38,7 @@ from kinetics_i3d import pretrained
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
@@ -349,7 +350,9 @@ def video_features(path: str,
                    flow_workers: int = 1,
                    flow_backend: str = 'opencv',
                    batch_size: int = 1,
-                   progress: bool = False) -> Features:
+                   progress: bool = False,
+                   color_matrix: str = display.DEFAULT_COLOR_MATRIX
+                  ) -> Features:
   """Features of a video in one call, for research code.
 
   The video is streamed: memory is bounded by the window, whatever its
@@ -369,6 +372,7 @@ def video_features(path: str,
     flow_backend: one of `optical_flow.BACKENDS`.
     batch_size: windows run together.
     progress: show a progress bar in seconds of video.
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
 
   Returns:
     The features.
@@ -385,7 +389,8 @@ def video_features(path: str,
     chunks = prefetch.ahead(preprocessing.stream_video(
         path, rgb='rgb' in streams, flow='flow' in streams,
         start_sec=start_sec, end_sec=end_sec, flow_engine=engine,
-        cropped=protocol.crops == 'center', fps=protocol.fps))
+        cropped=protocol.crops == 'center', fps=protocol.fps,
+        color_matrix=color_matrix))
     if progress:
       chunks = progress_lib.in_video_seconds(chunks, path, start_sec, end_sec)
     return chunk_features(predictor, chunks, protocol, batch_size)

@@ -70,6 +70,7 @@ def define_flags() -> None:
   flags.DEFINE_float('start_sec', None, 'Start time in seconds.')
   flags.DEFINE_float('end_sec', None, 'End time in seconds.')
   common_flags.define_precision_flag()
+  common_flags.define_color_matrix_flag()
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
                        '(OpenCV).')
@@ -168,7 +169,8 @@ def main(argv: Sequence[str]) -> None:
       FLAGS.flow_workers if 'flow' in stream_names else 1) as tvl1:
     chunks = prefetch.ahead(preprocessing.stream_video(
         video, rgb='rgb' in stream_names, flow='flow' in stream_names,
-        start_sec=FLAGS.start_sec, end_sec=FLAGS.end_sec, flow_engine=tvl1))
+        start_sec=FLAGS.start_sec, end_sec=FLAGS.end_sec, flow_engine=tvl1,
+        color_matrix=FLAGS.color_matrix))
     chunks = progress.in_video_seconds(chunks, video, FLAGS.start_sec,
                                        FLAGS.end_sec)
     timeline = timeline_lib.classify(predictor, chunks, window, stride)

@@ -7,6 +7,7 @@ from absl import flags
 from kinetics_i3d import errors
 from kinetics_i3d import features
 from kinetics_i3d.models import precision
+from kinetics_i3d.video import display
 
 # The flags a feature preset sets.
 _PRESET_FLAGS = ('eval_type', 'fps', 'window', 'stride', 'center_windows',
@@ -25,6 +26,17 @@ def define_checkpoint_flags() -> None:
       'imagenet_pretrained', True,
       'Use the checkpoints trained from ImageNet-inflated weights '
       '(rgb_imagenet, flow_imagenet) rather than from scratch.')
+
+
+def define_color_matrix_flag() -> None:
+  """Defines --color_matrix."""
+  flags.DEFINE_enum(
+      'color_matrix', display.DEFAULT_COLOR_MATRIX,
+      list(display.COLOR_MATRICES),
+      'YUV to RGB: bt601 for every video, as the released models\' '
+      'preprocessing converted (OpenCV through FFmpeg), or tagged: the '
+      'matrix and range each video is tagged with (BT.709 for HD video), as '
+      'players show it.')
 
 
 def define_precision_flag(what: str = 'the forward pass') -> None:

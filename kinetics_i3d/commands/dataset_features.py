@@ -70,6 +70,7 @@ def define_flags() -> None:
       'label_map', None, 'Manifest input: a file of class names in index '
       'order, or kinetics400; default: the sorted labels of the manifest.')
   optical_flow.define_backend_flag()
+  common_flags.define_color_matrix_flag()
 
 
 def _run_pipeline(argv: Sequence[str]) -> int:
@@ -89,7 +90,7 @@ def _run_pipeline(argv: Sequence[str]) -> int:
       [streams_lib.checkpoint_name(s, True) for s in streams],
       FLAGS.checkpoint_dir)
   settings = features.Settings(streams, directory, protocol, FLAGS.precision,
-                               FLAGS.flow_backend)
+                               FLAGS.flow_backend, FLAGS.color_matrix)
   # Fails here, with one line, rather than in every worker.
   features.check_checkpoints(settings)
   beam_options = options.beam_options(argv[1:])

@@ -61,6 +61,7 @@ def define_flags() -> None:
                     'npz: features, times and settings in one file; npy: '
                     '[rows, D] float32 with a .json sidecar.')
   common_flags.define_precision_flag()
+  common_flags.define_color_matrix_flag()
   common_flags.define_checkpoint_flags()
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
@@ -135,7 +136,8 @@ def _extract(path: str, predictor: inference.Predictor,
                                  predictor=predictor,
                                  flow_workers=FLAGS.flow_workers,
                                  flow_backend=FLAGS.flow_backend,
-                                 progress=True)
+                                 progress=True,
+                                 color_matrix=FLAGS.color_matrix)
 
 
 def _record(path: str, preset: Optional[features.Preset],

@@ -33,6 +33,7 @@ from absl import flags
 
 from kinetics_i3d import cli
 from kinetics_i3d import outputs
+from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.pipelines import options
 from kinetics_i3d.pipelines import prepare
@@ -62,6 +63,7 @@ def define_flags() -> None:
                        'First reread every finished shard and remake the '
                        'damaged ones.')
   optical_flow.define_backend_flag()
+  common_flags.define_color_matrix_flag()
 
 
 def _run_pipeline(argv: Sequence[str],
@@ -77,7 +79,7 @@ def _run_pipeline(argv: Sequence[str],
     raise app.UsageError('--clips_per_shard must be positive')
   settings = prepare.Settings(FLAGS.output_dir, streams, FLAGS.jpeg_quality,
                               FLAGS.flow_jpeg_quality, FLAGS.flow_backend,
-                              FLAGS.clips_per_shard)
+                              FLAGS.clips_per_shard, FLAGS.color_matrix)
   if not FLAGS.videos:
     raise app.UsageError('give --videos')
   clips = options.manifest_clips()
@@ -93,6 +95,11 @@ def _run_pipeline(argv: Sequence[str],
         f'shards), {failed} failed' +
         (f': see {os.path.join(settings.output_dir, prepare.FAILURES_FILE)}'
          if failed else '') + '.')
+  noted = len(prepare.read_decoded(settings.output_dir))
+  if noted:
+    print(f'{noted} clips needed more than decoding (turned, square pixels, '
+          'colour, frame rate) or are shorter than their segment: see '
+          f'{os.path.join(settings.output_dir, prepare.DECODED_FILE)}.')
   return 1 if failed else 0
 
 

@@ -19,6 +19,7 @@ done, keeps going past broken ones and lists them at the end.
 See `kinetics_i3d/video/preprocessing.py` for the pipeline.
 """
 
+import dataclasses
 import os
 import sys
 from typing import Optional, Sequence
@@ -30,6 +31,7 @@ import tqdm
 
 from kinetics_i3d import cli
 from kinetics_i3d import outputs
+from kinetics_i3d.commands import common_flags
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import optical_flow
 
@@ -57,6 +59,7 @@ def define_flags() -> None:
   flags.DEFINE_list('streams', ['rgb', 'flow'],
                     'Batch mode: rgb, flow or both.')
   optical_flow.define_backend_flag()
+  common_flags.define_color_matrix_flag()
   flags.DEFINE_integer(
       'workers', os.cpu_count() or 1,
       'Processes: videos at a time in batch mode, flow workers for one video.')
@@ -66,7 +69,8 @@ def _preprocess_one(video: str) -> None:
   if not (FLAGS.rgb_out or FLAGS.flow_out):
     raise app.UsageError('give --rgb_out, --flow_out or both')
   job = preprocess_jobs.Job(video, FLAGS.rgb_out, FLAGS.flow_out,
-                            FLAGS.start_sec, FLAGS.end_sec)
+                            FLAGS.start_sec, FLAGS.end_sec,
+                            FLAGS.color_matrix)
   for path in (FLAGS.rgb_out, FLAGS.flow_out):
     if path:  # What a killed run of this command left.
       outputs.remove_temporaries_of(path)
@@ -94,6 +98,8 @@ def _preprocess_many() -> int:
   else:
     jobs = preprocess_jobs.jobs_from_list(FLAGS.input_list,
                                           FLAGS.output_dir, streams)
+  jobs = [dataclasses.replace(job, color_matrix=FLAGS.color_matrix)
+          for job in jobs]
   done = sum(job.done() for job in jobs)
   logging.info('%d videos, %d already done', len(jobs), done)
   failures = []

@@ -56,6 +56,14 @@ class ClipSpec:
   clip_start_sec: float = 0.0
   clip_end_sec: Optional[float] = None
 
+  @property
+  def segment_sec(self) -> Optional[float]:
+    """How long `video` should last when it is the downloaded segment
+    itself (no start_sec), else None."""
+    if self.start_sec is not None or self.clip_end_sec is None:
+      return None
+    return self.clip_end_sec - self.clip_start_sec
+
 
 def _read_text(path: str) -> str:
   try:

@@ -22,6 +22,7 @@ from kinetics_i3d.datasets import npy_writer
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import gifs
 from kinetics_i3d.video import optical_flow
+from kinetics_i3d.video import display
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress as progress_lib
 
@@ -36,12 +37,14 @@ class Job:
     flow_out: where to write the Flow input (.npy), or None.
     start_sec: start time, or None for the start of the video.
     end_sec: end time, or None for its end.
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
   """
   video: str
   rgb_out: Optional[str]
   flow_out: Optional[str]
   start_sec: Optional[float] = None
   end_sec: Optional[float] = None
+  color_matrix: str = display.DEFAULT_COLOR_MATRIX
 
   @property
   def outputs(self) -> List[str]:
@@ -157,7 +160,8 @@ def run_job(job: Job, overwrite: bool = False, gif: bool = False,
         flow_backend, flow_workers if job.flow_out else 1))
     chunks = preprocessing.stream_video(
         job.video, rgb=job.rgb_out is not None, flow=job.flow_out is not None,
-        start_sec=job.start_sec, end_sec=job.end_sec, flow_engine=engine)
+        start_sec=job.start_sec, end_sec=job.end_sec, flow_engine=engine,
+        color_matrix=job.color_matrix)
     if progress:
       chunks = progress_lib.in_video_seconds(chunks, job.video, job.start_sec,
                                              job.end_sec)

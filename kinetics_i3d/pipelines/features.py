@@ -44,12 +44,14 @@ from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import files
 from kinetics_i3d.pipelines import runner
 from kinetics_i3d.pipelines import sharded
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 
 INDEX_SUFFIX = '-clips.csv'
-_INDEX_HEADER = ('media_id', 'source', 'shard', 'error')
+_INDEX_HEADER = ('media_id', 'source', 'shard', 'error', 'decoded')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,12 +66,15 @@ class Settings:
       their protocol's rate is 25 or native).
     precision: 'float32' or 'bfloat16'.
     flow_backend: one of `optical_flow.BACKENDS` (manifest input).
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`
+      (manifest input).
   """
   streams: Tuple[str, ...] = ('rgb',)
   checkpoint_dir: Optional[str] = None
   protocol: features_lib.Protocol = features_lib.Protocol()
   precision: str = 'float32'
   flow_backend: str = 'auto'
+  color_matrix: str = display.DEFAULT_COLOR_MATRIX
 
 
 def check_checkpoints(settings: Settings) -> None:
@@ -199,7 +204,7 @@ class ClipFeatures(beam.DoFn):
     if self._engine is not None:
       self._engine.close()
 
-  def _from_clip(self, clip: manifests.ClipSpec) -> bytes:
+  def _from_clip(self, clip: manifests.ClipSpec) -> Tuple[bytes, str]:
     if not clip.video:
       raise errors.MissingFileError('its video is not in --videos')
     protocol = self._settings.protocol
@@ -208,13 +213,16 @@ class ClipFeatures(beam.DoFn):
           path, rgb='rgb' in self._settings.streams,
           flow='flow' in self._settings.streams, start_sec=clip.start_sec,
           end_sec=clip.end_sec, flow_engine=self._engine,
-          cropped=protocol.crops == 'center', fps=protocol.fps))
+          cropped=protocol.crops == 'center', fps=protocol.fps,
+          color_matrix=self._settings.color_matrix))
       # Times in the source video, as the shards store them.
       offset = clip.clip_start_sec if clip.start_sec is None else 0.0
       result = features_lib.chunk_features(
           self._predictor, _shifted(chunks, offset), protocol)
+      notes = decoding.probe(path, self._settings.color_matrix).notes(
+          clip.segment_sec)
     return _record(clip.media_id, self._label_indices.get(clip.label, -1),
-                   clip.label, result)
+                   clip.label, result), notes
 
   def _from_example(self, example: tf.train.SequenceExample) -> bytes:
     context = example.context.feature
@@ -233,9 +241,10 @@ class ClipFeatures(beam.DoFn):
     from_video = isinstance(clip, manifests.ClipSpec)
     source = (clip.video or '') if from_video else clip[0]
     media_id = clip.media_id if from_video else f'a record of {source}'
+    notes = ''
     try:
       if from_video:
-        record = self._from_clip(clip)
+        record, notes = self._from_clip(clip)
       else:
         example = tf.train.SequenceExample.FromString(clip[1])
         media_id = sequence_examples.media_id(example)
@@ -244,7 +253,7 @@ class ClipFeatures(beam.DoFn):
     except Exception as failure:  # pylint: disable=broad-except
       # A bad clip must not stop the run; the index lists it.
       record, error = None, sharded.reason(failure)
-    yield key, sharded.Outcome(media_id, source, record, error)
+    yield key, sharded.Outcome(media_id, source, record, error, notes)
 
 
 def index_path(output: str) -> str:
@@ -262,16 +271,16 @@ class WriteIndex(beam.DoFn):
   def process(self, rows: List[sharded.Row]):
     # Shards by name: they sit beside the index.
     files.write_csv(index_path(self._output), _INDEX_HEADER, [
-        (media_id, source, os.path.basename(shard), error)
-        for media_id, source, shard, error in rows])
+        (media_id, source, os.path.basename(shard), error, notes)
+        for media_id, source, shard, error, notes in rows])
     files.remove_temporaries([f'{self._output}-*'])
     yield len(rows)
 
 
 def read_index(output: str) -> List[sharded.Row]:
   """The rows of OUT-clips.csv: (media id, source, shard file name or '',
-  error or '')."""
-  return [(r['media_id'], r['source'], r['shard'], r['error'])
+  error or '', what the decoder did or '')."""
+  return [tuple(r[key] for key in _INDEX_HEADER)
           for r in files.read_csv(index_path(output))]
 
 

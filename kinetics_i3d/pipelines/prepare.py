@@ -2,7 +2,7 @@
 
     clips (with their shard) --EncodeClips--> (shard, Outcome)
         --WriteShards--> OUT/<split>/<split>-i-of-n.tfrecord
-        --WriteFailures--> OUT/failures.csv
+        --WriteReports--> OUT/failures.csv, OUT/decoded.csv
 
 Each split's clips are sorted by media id and cut into shards of about
 `clips_per_shard` (`sharded.assign`), so the same manifest always gives the
@@ -17,7 +17,10 @@ every shard and removes those that do not read, for a run to make them
 again. A clip that cannot be made (missing, broken or too short video) is
 left out of its shard and listed in `OUT/failures.csv` with the reason; a
 shard whose every clip failed is written empty, so that each split has all
-its shards.
+its shards. `OUT/decoded.csv` names, for each clip that needed more than
+decoding, what the decoder did (turned it upright, made its pixels square,
+its colour matrix, a variable frame rate) and whether the video is shorter
+than its manifest segment.
 """
 
 import dataclasses
@@ -36,12 +39,16 @@ from kinetics_i3d.datasets import shards
 from kinetics_i3d.pipelines import files
 from kinetics_i3d.pipelines import runner
 from kinetics_i3d.pipelines import sharded
+from kinetics_i3d.video import decoding
+from kinetics_i3d.video import display
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import preprocessing
 
 FAILURES_FILE = 'failures.csv'
+DECODED_FILE = 'decoded.csv'
 LABEL_MAP_FILE = 'label_map.txt'
 _FAILURES_HEADER = ('media_id', 'video', 'reason')
+_DECODED_HEADER = ('media_id', 'video', 'decoded')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Settings:
     flow_jpeg_quality: JPEG quality of the flow images.
     flow_backend: one of `optical_flow.BACKENDS`.
     clips_per_shard: clips per TFRecord file, about.
+    color_matrix: the colour policy, one of `display.COLOR_MATRICES`.
   """
   output_dir: str
   streams: Tuple[str, ...] = ('rgb', 'flow')
@@ -62,6 +70,7 @@ class Settings:
   flow_jpeg_quality: int = 90
   flow_backend: str = 'auto'
   clips_per_shard: int = 16
+  color_matrix: str = display.DEFAULT_COLOR_MATRIX
 
 
 def shard_paths(clips: Sequence[manifests.ClipSpec], output_dir: str,
@@ -101,7 +110,7 @@ class EncodeClip(beam.DoFn):
     if self._engine is not None:
       self._engine.close()
 
-  def _encode(self, clip: manifests.ClipSpec) -> bytes:
+  def _encode(self, clip: manifests.ClipSpec) -> Tuple[bytes, str]:
     if not clip.video:
       raise errors.MissingFileError(
           'no video for it in --videos (neither <youtube_id>_<start>_<end> '
@@ -114,48 +123,71 @@ class EncodeClip(beam.DoFn):
       for chunk in preprocessing.stream_video(
           path, rgb='rgb' in self._settings.streams,
           flow='flow' in self._settings.streams, start_sec=clip.start_sec,
-          end_sec=clip.end_sec, flow_engine=self._engine, cropped=False):
+          end_sec=clip.end_sec, flow_engine=self._engine, cropped=False,
+          color_matrix=self._settings.color_matrix):
         builder.add(chunk)
+      notes = decoding.probe(path, self._settings.color_matrix).notes(
+          clip.segment_sec)
     # Frame times from the source video's start.
     offset = clip.clip_start_sec if clip.start_sec is None else 0.0
     # Deterministic: map fields in key order, the same bytes in any process.
-    return builder.example(offset).SerializeToString(deterministic=True)
+    return builder.example(offset).SerializeToString(deterministic=True), notes
 
   def process(self, element):
     shard, clip = element
     try:
-      record, error = self._encode(clip), ''
+      (record, notes), error = self._encode(clip), ''
     except Exception as failure:  # pylint: disable=broad-except
       # A video that breaks the decoder or OpenCV must not stop the run.
-      record, error = None, sharded.reason(failure)
+      record, notes, error = None, '', sharded.reason(failure)
     yield shard, sharded.Outcome(clip.media_id, clip.video or '', record,
-                                 error)
+                                 error, notes)
+
+
+
+def _read_report(output_dir: str, name: str,
+                 header: Sequence[str]) -> List[Tuple[str, ...]]:
+  return [tuple(r[key] for key in header) for r in files.read_csv(
+      os.path.join(output_dir, name))]
 
 
 def read_failures(output_dir: str) -> List[Tuple[str, str, str]]:
-  """The rows of OUT/failures.csv, if there is one."""
-  return [(r['media_id'], r['video'], r['reason']) for r in files.read_csv(
-      os.path.join(output_dir, FAILURES_FILE))]
+  """The rows of OUT/failures.csv (media id, video, reason), if any."""
+  return _read_report(output_dir, FAILURES_FILE, _FAILURES_HEADER)
 
 
-class WriteFailures(beam.DoFn):
-  """Writes this run's failures, and the earlier ones of skipped clips,
-  then removes the temporaries killed attempts left; outputs the count."""
+def read_decoded(output_dir: str) -> List[Tuple[str, str, str]]:
+  """The rows of OUT/decoded.csv (media id, video, what the decoder did),
+  if any."""
+  return _read_report(output_dir, DECODED_FILE, _DECODED_HEADER)
+
+
+class WriteReports(beam.DoFn):
+  """Writes this run's failures and decoder notes, with the earlier ones
+  of skipped clips, then removes the temporaries killed attempts left;
+  outputs the number of failures."""
 
   def __init__(self, output_dir: str, skipped_ids: Iterable[str]):
     self._output_dir = output_dir
     self._skipped = frozenset(skipped_ids)
 
-  def process(self, rows: List[sharded.Row]):
-    failures = [(media_id, video, error)
-                for media_id, video, _, error in rows if error]
-    earlier = [row for row in read_failures(self._output_dir)
+  def _write(self, name, header, read, rows) -> int:
+    earlier = [row for row in read(self._output_dir)
                if row[0] in self._skipped]
-    files.write_csv(os.path.join(self._output_dir, FAILURES_FILE),
-                    _FAILURES_HEADER, sorted(earlier + failures))
+    files.write_csv(os.path.join(self._output_dir, name), header,
+                    sorted(earlier + rows))
+    return len(earlier) + len(rows)
+
+  def process(self, rows: List[sharded.Row]):
+    failed = self._write(FAILURES_FILE, _FAILURES_HEADER, read_failures, [
+        (media_id, video, error) for media_id, video, _, error, _ in rows
+        if error])
+    self._write(DECODED_FILE, _DECODED_HEADER, read_decoded, [
+        (media_id, video, notes) for media_id, video, _, _, notes in rows
+        if notes])
     files.remove_temporaries([os.path.join(self._output_dir, '*'),
                               os.path.join(self._output_dir, '*', '*')])
-    yield len(earlier) + len(failures)
+    yield failed
 
 
 class PrepareClips(beam.PTransform):
@@ -177,8 +209,8 @@ class PrepareClips(beam.PTransform):
             | 'EncodeClips' >> beam.ParDo(
                 EncodeClip(self._settings, self._label_indices))
             | 'WriteShards' >> sharded.WriteShards()
-            | 'WriteFailures' >> beam.ParDo(
-                WriteFailures(self._settings.output_dir, self._skipped_ids)))
+            | 'WriteReports' >> beam.ParDo(
+                WriteReports(self._settings.output_dir, self._skipped_ids)))
 
 
 @dataclasses.dataclass

@@ -3,6 +3,7 @@
 import csv
 import glob
 import os
+import shutil
 import tempfile
 
 from absl.testing import absltest
@@ -16,6 +17,7 @@ from kinetics_i3d.datasets import shards
 from kinetics_i3d.datasets import training_data
 from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.testing import synthetic_videos
+from kinetics_i3d.testing import video_zoo
 from kinetics_i3d.video import preprocessing
 
 _IN_PROCESS = pipeline_options.PipelineOptions(
@@ -51,6 +53,9 @@ class PrepareTest(absltest.TestCase):
         synthetic_videos.moving_texture(25, 48, 64, dx=-1.0))
     with open(os.path.join(videos, 'dd_000000_000010.mp4'), 'w') as f:
       f.write('not a video')
+    # A phone's clip, stored sideways, 0.48 s long.
+    shutil.copy(video_zoo.entry('rotate90.mp4').path,
+                os.path.join(videos, 'ee_000000_000001.mp4'))
     manifest = os.path.join(cls.root, 'kinetics.csv')
     with open(manifest, 'w') as f:
       f.write('label,youtube_id,time_start,time_end,split\n'
@@ -58,7 +63,8 @@ class PrepareTest(absltest.TestCase):
               'up,bb,0,1,train\n'  # Cut from a whole video.
               'left,gone,3,13,train\n'  # Missing.
               'right,dd,0,10,val\n'  # Broken.
-              'right,cc,0,1,val\n')
+              'right,cc,0,1,val\n'
+              'right,ee,0,1,test\n')
     cls.clips = manifests.from_kinetics_csv(manifest, videos)
     cls.out = os.path.join(cls.root, 'out')
     cls.settings = prepare.Settings(cls.out, ('rgb',), clips_per_shard=2)
@@ -66,7 +72,7 @@ class PrepareTest(absltest.TestCase):
                                 cls.settings, _IN_PROCESS)
 
   def test_one_example_per_good_row_in_mediapipe_layout(self):
-    self.assertEqual(self.first, (3, 2))
+    self.assertEqual(self.first, (4, 2))
     train, val = _examples(f'{self.out}/train'), _examples(f'{self.out}/val')
     self.assertEqual(sorted(train), ['aa_000010_000012', 'bb_000000_000001'])
     self.assertEqual(sorted(val), ['cc_000000_000001'])
@@ -105,9 +111,23 @@ class PrepareTest(absltest.TestCase):
     self.assertIn('cannot decode', rows['dd_000000_000010'])
     self.assertIn('no video for it', rows['gone_000003_000013'])
 
+  def test_decoder_notes_name_turned_and_short_clips(self):
+    self.assertEqual(prepare.read_decoded(self.out), [
+        ('aa_000010_000012', self.trimmed, '0.80 s of its 2.00 s segment'),
+        ('ee_000000_000001',
+         os.path.join(self.root, 'videos', 'ee_000000_000001.mp4'),
+         'turned 90 counter-clockwise; 0.48 s of its 1.00 s segment')])
+    (example,) = _examples(f'{self.out}/test').values()
+    jpeg = example.feature_lists.feature_list['image/encoded'].feature[0]
+    # Shown 48x64 upright: resized to 341x256, the long side vertical.
+    self.assertEqual(tf.io.decode_jpeg(jpeg.bytes_list.value[0]).shape,
+                     (341, 256, 3))
+
   def test_rerun_redoes_only_unfinished_shards(self):
     paths = sorted(glob.glob(f'{self.out}/*/*.tfrecord'))
-    removed = paths.pop(0)  # As if the run had been killed before it.
+    # As if the run had been killed before it.
+    removed = f'{self.out}/train/train-00000-of-00002.tfrecord'
+    paths.remove(removed)
     os.remove(removed)
     left = removed + '.tmp-0123456789ab'  # What the killed worker left.
     with open(left, 'wb') as f:
@@ -116,7 +136,7 @@ class PrepareTest(absltest.TestCase):
     work = prepare.plan(self.clips, self.settings)
     self.assertEqual([c.media_id for _, c in work.pending],
                      ['aa_000010_000012', 'bb_000000_000001'])
-    self.assertLen(work.skipped, 3)
+    self.assertLen(work.skipped, 4)
     self.assertEqual(prepare.execute(work, self.settings, _IN_PROCESS),
                      (2, 0))
     self.assertTrue(os.path.exists(removed))

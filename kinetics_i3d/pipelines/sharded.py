@@ -2,7 +2,7 @@
 
     (shard path, Outcome) --GroupByShard--> --WriteShard--> shard files
         --Gather--> one list of every clip's row (media id, source, shard,
-        error), which the pipeline's last step writes as its report
+        error, notes), which the pipeline's last step writes as its report
 
 Which clip goes to which shard is fixed before the run (`assign`: sorted
 media ids cut into equal runs), so the same input gives the same files on
@@ -23,7 +23,8 @@ import apache_beam as beam
 from kinetics_i3d import errors
 from kinetics_i3d.pipelines import files
 
-Row = Tuple[str, str, str, str]  # (media id, source, shard or '', error or '')
+# (media id, source, shard or '', error or '', notes or '')
+Row = Tuple[str, str, str, str, str]
 
 
 class Outcome(NamedTuple):
@@ -34,11 +35,14 @@ class Outcome(NamedTuple):
     source: where it came from (its video, or its input record).
     record: the serialized record to write, or None when it failed.
     error: why it failed, or ''.
+    notes: what the decoder did beyond decoding (`decoding.Probe.notes`),
+      or ''.
   """
   media_id: str
   source: str
   record: Optional[bytes]
   error: str = ''
+  notes: str = ''
 
 
 def reason(failure: Exception) -> str:
@@ -71,7 +75,7 @@ class WriteShard(beam.DoFn):
     unique = {o.media_id: o for o in outcomes}  # A retried bundle repeats.
     clips = [unique[m] for m in sorted(unique)]
     files.write_tfrecords(path, [c.record for c in clips if not c.error])
-    yield [(c.media_id, c.source, '' if c.error else path, c.error)
+    yield [(c.media_id, c.source, '' if c.error else path, c.error, c.notes)
            for c in clips]
 
 

@@ -21,14 +21,15 @@ class ShardedTest(absltest.TestCase):
 
   def test_a_retried_clip_is_written_once_and_failures_are_rows(self):
     path = os.path.join(self.create_tempdir().full_path, 's.tfrecord')
-    b = sharded.Outcome('b', 'b.mp4', b'B')
+    b = sharded.Outcome('b', 'b.mp4', b'B', notes='turned 180')
     outcomes = [b, sharded.Outcome('c', 'c.mp4', None, 'broken'),
                 sharded.Outcome('a', 'a.mp4', b'A'), b]
     (rows,) = sharded.WriteShard().process((path, outcomes))
     self.assertEqual([r.numpy() for r in tf.data.TFRecordDataset(path)],
                      [b'A', b'B'])
-    self.assertEqual(rows, [('a', 'a.mp4', path, ''), ('b', 'b.mp4', path, ''),
-                            ('c', 'c.mp4', '', 'broken')])
+    self.assertEqual(rows, [('a', 'a.mp4', path, '', ''),
+                            ('b', 'b.mp4', path, '', 'turned 180'),
+                            ('c', 'c.mp4', '', 'broken', '')])
 
   def test_a_shard_whose_every_clip_failed_is_written_empty(self):
     path = os.path.join(self.create_tempdir().full_path, 's.tfrecord')

@@ -41,6 +41,8 @@ _TRUNCATION_TOLERANCE = 0.5
 # Frames further apart than this many times the shortest interval make the
 # rate variable (a gap, or a phone's changing rate).
 _VARIABLE_RATE = 1.5
+# A video shorter than its segment by more than this is reported short.
+_SHORT_TOLERANCE = 0.1
 
 
 class DecodingError(errors.InputError):
@@ -383,3 +385,73 @@ def decode(path: str,
   return DecodedVideo([frame for _, frame in timed],
                       np.array([time for time, _ in timed]), reader.duration,
                       reader.fps, reader.display)
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+  """What a player does with a video, and how long it lasts, from its
+  packets and first frame.
+
+  Attributes:
+    display: how its frames are shown.
+    duration: seconds, from its first frame's time to its last frame's end.
+    variable_rate: whether the intervals between its frames vary.
+  """
+  display: display_lib.Display
+  duration: float
+  variable_rate: bool
+
+  def notes(self, segment_sec: Optional[float] = None) -> str:
+    """What a report says of the video ('' for a plain one), e.g. 'turned
+    90 clockwise; variable frame rate; 8.52 s of its 10.00 s segment'.
+
+    Args:
+      segment_sec: how long the video should last (a manifest's segment of
+        a downloaded clip), or None.
+    """
+    parts = [self.display.corrections()]
+    if self.variable_rate:
+      parts.append('variable frame rate')
+    if segment_sec is not None and (
+        self.duration < segment_sec - _SHORT_TOLERANCE):
+      parts.append(f'{self.duration:.2f} s of its {segment_sec:.2f} s '
+                   'segment')
+    return '; '.join(p for p in parts if p)
+
+
+def probe(path: str,
+          color_matrix: str = display_lib.DEFAULT_COLOR_MATRIX) -> Probe:
+  """Reads a video's packet times and decodes its first frame.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it is not a video, has no frames, or its tags cannot be
+      shown (a rotation that is not a multiple of 90 degrees).
+  """
+  display_lib.check_color_matrix(color_matrix)
+  if not os.path.isfile(path):
+    raise errors.MissingFileError(f'no video at {path}')
+  with open_video(path) as container:
+    stream = display_lib.select_stream(container, path)
+    shown, times = None, []
+    try:
+      for packet in container.demux(stream):
+        if packet.size and packet.pts is not None:
+          times.append(float(packet.pts * stream.time_base))
+        if shown is None and packet.size:
+          for frame in packet.decode():
+            shown = display_lib.Display.of_frame(frame, stream, path,
+                                                 color_matrix)
+    except av.error.FFmpegError as error:
+      raise errors.InputError(
+          f'cannot read {path}: {error.strerror or error}') from None
+  if shown is None or not times:
+    raise errors.InputError(f'{path} has no video frames')
+  times = np.sort(np.array(times))
+  intervals = np.diff(times)
+  intervals = intervals[intervals > 0]
+  last = intervals[-1] if len(intervals) else (
+      1.0 / float(stream.average_rate or FPS))
+  variable = bool(len(intervals)) and (
+      intervals.max() > _VARIABLE_RATE * intervals.min())
+  return Probe(shown, float(times[-1] - times[0] + last), variable)
