@@ -11,16 +11,21 @@ When decoding fails part-way (a truncated download), the windows over the
 frames decoded before the failure are kept and the result is marked partial.
 """
 
+from __future__ import annotations
+
 import dataclasses
 from typing import Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from kinetics_i3d import report
-from kinetics_i3d.models import inference
+from kinetics_i3d import lazy_modules
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import windows as windows_lib
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+report = lazy_modules.load('kinetics_i3d.report')
 
 # 10 s, the length of a Kinetics clip (what the models were trained on).
 DEFAULT_WINDOW_SEC = 10.0

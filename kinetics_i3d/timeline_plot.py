@@ -4,7 +4,6 @@ import os
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from kinetics_i3d import errors
 from kinetics_i3d import timeline as timeline_lib
@@ -52,8 +51,9 @@ def plot(path: str, timeline: timeline_lib.Timeline,
   from matplotlib import ticker  # pylint: disable=g-import-not-at-top
 
   windows = timeline.windows
-  probabilities = tf.nn.softmax(
-      np.stack([w.logits for w in windows]).astype(np.float32)).numpy()
+  logits = np.stack([w.logits for w in windows]).astype(np.float64)
+  exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+  probabilities = exponentials / exponentials.sum(axis=1, keepdims=True)
   leading = np.argsort(probabilities.max(axis=0))[::-1][:num_classes]
   figure, axes = pyplot.subplots(figsize=(10, 4))
   centres = [(w.start_sec + w.end_sec) / 2 for w in windows]

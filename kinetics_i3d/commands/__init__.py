@@ -5,3 +5,5 @@ Each module defines its absl flags in `define_flags()` and runs through
 any of them can be imported beside another. The scripts at the repository's
 root (`evaluate_sample.py`, `classify_video.py`, ...) only call `run()`.
 """
+
+from __future__ import annotations

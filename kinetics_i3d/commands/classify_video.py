@@ -21,6 +21,8 @@ ends with an `error:` line naming the time and exit status 1, after the
 windows before that time (with `--timeline` or `--json`, marked partial).
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
@@ -33,18 +35,22 @@ import numpy as np
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d import pretrained
-from kinetics_i3d import report
-from kinetics_i3d import timeline as timeline_lib
-from kinetics_i3d import timeline_plot
+from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
+from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 from kinetics_i3d.video import progress
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+pretrained = lazy_modules.load('kinetics_i3d.pretrained')
+report = lazy_modules.load('kinetics_i3d.report')
+streams = lazy_modules.load('kinetics_i3d.models.streams')
+timeline_lib = lazy_modules.load('kinetics_i3d.timeline')
+timeline_plot = lazy_modules.load('kinetics_i3d.timeline_plot')
 
 FLAGS = flags.FLAGS
 
@@ -155,6 +161,7 @@ def main(argv: Sequence[str]) -> None:
   window, stride = _window_and_stride()
   if FLAGS.plot:
     timeline_plot.check_output(FLAGS.plot)
+  decoding.check_input(video, FLAGS.start_sec, FLAGS.end_sec)
   class_names = locations.class_names(400, FLAGS.label_map)
   paths = _checkpoints()
   stream_names = tuple(paths)

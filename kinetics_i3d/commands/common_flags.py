@@ -1,11 +1,13 @@
 """Flags that several commands share, defined the same way in each."""
 
+from __future__ import annotations
+
 from typing import Optional, Sequence, Tuple
 
 from absl import flags
 
 from kinetics_i3d import errors
-from kinetics_i3d import features
+from kinetics_i3d import feature_protocols
 from kinetics_i3d.models import precision
 from kinetics_i3d.video import display
 
@@ -50,7 +52,7 @@ def define_precision_flag(what: str = 'the forward pass') -> None:
 
 def define_protocol_flags(
     flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """Defines the feature protocol's flags (`features.Protocol`), --preset."""
+  """Defines the feature protocol's flags (`feature_protocols.Protocol`), --preset."""
   flags.DEFINE_string('fps', '25', 'Frame rate: a number of frames per '
                       'second, or native (the video\'s own frames).',
                       flag_values=flag_values)
@@ -62,19 +64,19 @@ def define_protocol_flags(
                        'A window centred on every --stride-th frame, the '
                        'edges padded with the first and last frames.',
                        flag_values=flag_values)
-  flags.DEFINE_enum('crops', 'center', list(features.CROPS),
+  flags.DEFINE_enum('crops', 'center', list(feature_protocols.CROPS),
                     'center (224x224), ten (corners, centre and their '
                     'mirrors, averaged) or full (the whole resized frame).',
                     flag_values=flag_values)
   flags.DEFINE_string('preset', None, 'A published protocol, which sets the '
                       'streams, frame rate, windows and crops: '
-                      f'{", ".join(features.PRESETS)}.',
+                      f'{", ".join(feature_protocols.PRESETS)}.',
                       flag_values=flag_values)
 
 
 def protocol_and_preset(
     values: flags.FlagValues = flags.FLAGS
-) -> Tuple[features.Protocol, Optional[features.Preset]]:
+) -> Tuple[feature_protocols.Protocol, Optional[feature_protocols.Preset]]:
   """The protocol of the flags, or of --preset (which no flag may contradict).
 
   Args:
@@ -96,11 +98,11 @@ def protocol_and_preset(
       except ValueError:
         raise errors.InputError(f'--fps={values.fps}: give a number of frames '
                                 'per second, or native') from None
-    protocol = features.Protocol(fps, values.window, values.stride,
+    protocol = feature_protocols.Protocol(fps, values.window, values.stride,
                                  values.center_windows, values.crops)
     protocol.check()
     return protocol, None
-  preset = features.preset(values.preset)
+  preset = feature_protocols.preset(values.preset)
   refuse_flags_set_by('preset', _PRESET_FLAGS, values)
   return preset.protocol, preset
 
@@ -125,7 +127,7 @@ def refuse_flags_set_by(setter: str, names: Sequence[str],
         f'them out, or give the settings without the {setter}')
 
 
-def describe_preset(name: str, preset: features.Preset) -> str:
+def describe_preset(name: str, preset: feature_protocols.Preset) -> str:
   """The line a command prints about the preset it follows."""
   settings = ', '.join(
       f'{k}={v}' for k, v in preset.protocol.settings().items())

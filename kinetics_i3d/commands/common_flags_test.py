@@ -1,5 +1,7 @@
 """Tests of the feature protocol flags and presets."""
 
+from __future__ import annotations
+
 from absl import flags
 from absl.testing import absltest
 

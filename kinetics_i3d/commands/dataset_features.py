@@ -23,26 +23,33 @@ core unless Beam pipeline options say otherwise (README: Dask, Dataflow,
 Flink, Spark). Exits with status 1 when a clip failed.
 """
 
+from __future__ import annotations
+
 import glob
 import os
 import sys
-from typing import Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
+from kinetics_i3d import feature_protocols
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.datasets import manifests
 from kinetics_i3d.datasets import shards
 from kinetics_i3d.models import streams as streams_lib
-from kinetics_i3d.pipelines import features
+from kinetics_i3d.pipelines import layout
 from kinetics_i3d.pipelines import options
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+features = lazy_modules.load('kinetics_i3d.pipelines.features')
+manifests = lazy_modules.load('kinetics_i3d.datasets.manifests')
 
 FLAGS = flags.FLAGS
 _FAILURES_SHOWN = 5  # The rest are in the index.
@@ -73,17 +80,38 @@ def define_flags() -> None:
   common_flags.define_color_matrix_flag()
 
 
-def _run_pipeline(argv: Sequence[str]) -> int:
-  """Builds and runs the pipeline; returns the exit status."""
+def _check_inputs() -> Tuple[feature_protocols.Protocol,
+                              Optional[feature_protocols.Preset],
+                              Optional[List[str]]]:
+  """Checks the flags and inputs, before any work.
+
+  Returns:
+    The protocol, its preset (or None) and, from shards, the shard files.
+
+  Raises:
+    UsageError, InputError: the flags contradict each other or an input is
+      missing.
+  """
   if bool(FLAGS.shards) == bool(FLAGS.videos):
     raise app.UsageError('give --shards, or --videos (and --manifest)')
+  if FLAGS.clips_per_shard < 1:
+    raise app.UsageError('--clips_per_shard must be positive')
   protocol, preset = common_flags.protocol_and_preset()
-  if preset:
-    print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
   if FLAGS.shards and protocol.fps not in (None, decoding.FPS):
     raise errors.InputError(
         f'--fps={FLAGS.fps}: the shards hold frames at {decoding.FPS:g} fps; '
         'give --fps=25 or native, or extract from the videos (--manifest)')
+  options.check_manifest_flags()
+  return protocol, preset, (shards.shard_files(FLAGS.shards)
+                            if FLAGS.shards else None)
+
+
+def _run_pipeline(argv: Sequence[str], protocol: feature_protocols.Protocol,
+                  preset: Optional[feature_protocols.Preset],
+                  inputs: Optional[List[str]]) -> int:
+  """Builds and runs the pipeline; returns the exit status."""
+  if preset:
+    print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
   streams = (tuple(preset.streams) if preset else
              streams_lib.EVAL_TYPES[FLAGS.eval_type])
   directory = locations.checkpoint_dir(
@@ -94,8 +122,7 @@ def _run_pipeline(argv: Sequence[str]) -> int:
   # Fails here, with one line, rather than in every worker.
   features.check_checkpoints(settings)
   beam_options = options.beam_options(argv[1:])
-  if FLAGS.shards:
-    inputs = shards.shard_files(FLAGS.shards)
+  if inputs:
     try:
       rows = features.execute(settings, FLAGS.output, beam_options,
                               shard_files=inputs)
@@ -106,8 +133,6 @@ def _run_pipeline(argv: Sequence[str]) -> int:
         raise
       raise damaged from error
   else:
-    if FLAGS.clips_per_shard < 1:
-      raise app.UsageError('--clips_per_shard must be positive')
     specs = options.manifest_clips()
     names = manifests.label_names(
         specs, locations.data_set_classes(FLAGS.label_map))
@@ -116,11 +141,11 @@ def _run_pipeline(argv: Sequence[str]) -> int:
         label_indices={n: i for i, n in enumerate(names)},
         clips_per_shard=FLAGS.clips_per_shard)
   failed = [row for row in rows if row[3]]
-  for media_id, _, _, error in failed[:_FAILURES_SHOWN]:
+  for media_id, _, _, error, _ in failed[:_FAILURES_SHOWN]:
     print(f'failed: {media_id}: {error}')
   print(f'Features of {len(rows) - len(failed)} clips written to '
         f'{FLAGS.output}-*.tfrecord; {len(failed)} failed (all listed in '
-        f'{features.index_path(FLAGS.output)}).')
+        f'{layout.index_path(FLAGS.output)}).')
   return 1 if failed else 0
 
 
@@ -131,7 +156,7 @@ def _clear_output(prefix: str) -> None:
     ExistingOutputError: the output is whole (its index, written last, is
       there).
   """
-  index = features.index_path(prefix)
+  index = layout.index_path(prefix)
   if os.path.exists(index):
     raise errors.ExistingOutputError(
         f'the features of {prefix} exist ({index}): remove them to extract '
@@ -142,12 +167,13 @@ def _clear_output(prefix: str) -> None:
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
+  checked = _check_inputs()
   if '://' in FLAGS.output:  # No lock there; the pipeline cleans up.
-    sys.exit(_run_pipeline(argv))
+    sys.exit(_run_pipeline(argv, *checked))
   directory = os.path.dirname(os.path.abspath(FLAGS.output))
   with outputs.writing(directory, 'dataset_features.py'):
     _clear_output(FLAGS.output)
-    status = _run_pipeline(argv)
+    status = _run_pipeline(argv, *checked)
   sys.exit(status)
 
 

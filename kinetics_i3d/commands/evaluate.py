@@ -11,17 +11,26 @@ streams' logits. --logits_out saves every clip's logits per stream, with the
 labels, to an .npz (for other fusions, confusion matrices and the like).
 """
 
+from __future__ import annotations
+
 import json
+import os
 from typing import Sequence
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
-from kinetics_i3d.datasets import training_data
-from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
-from kinetics_i3d.training import evaluation
+from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
+from kinetics_i3d.datasets import sources
+from kinetics_i3d.models import precision
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+evaluation = lazy_modules.load('kinetics_i3d.training.evaluation')
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+streams = lazy_modules.load('kinetics_i3d.models.streams')
+training_data = lazy_modules.load('kinetics_i3d.datasets.training_data')
 
 FLAGS = flags.FLAGS
 
@@ -42,7 +51,7 @@ def define_flags() -> None:
   flags.DEFINE_string('label_map', None, 'Class names.')
   flags.DEFINE_integer('num_classes', None, 'Classes.')
   flags.DEFINE_enum('precision', 'float32',
-                    list(inference.PRECISIONS), 'Arithmetic.')
+                    list(precision.PRECISIONS), 'Arithmetic.')
   flags.DEFINE_boolean('json', False, 'Print JSON.')
   flags.DEFINE_string(
       'logits_out', None, 'Also write every clip\'s logits per stream and the '
@@ -64,8 +73,10 @@ def main(argv: Sequence[str]) -> None:
   missing = [s for s in stream_names if not given[s]]
   if missing:
     raise app.UsageError(f'give a checkpoint for {", ".join(missing)}')
-  if FLAGS.logits_out:
-    evaluation.check_logits_path(FLAGS.logits_out)
+  if FLAGS.logits_out and os.path.exists(FLAGS.logits_out):
+    raise errors.ExistingOutputError(
+        f'{FLAGS.logits_out} exists; give another --logits_out or remove it')
+  sources.check_exists(FLAGS.data)
   clips = {
       s: training_data.load(FLAGS.data, s, FLAGS.label_map,
                             FLAGS.num_classes) for s in stream_names

@@ -18,6 +18,8 @@ logits of the streams for `joint`, and prints the norm of the logits and the
 top 20 classes with their probabilities, in the original's format.
 """
 
+from __future__ import annotations
+
 from typing import Sequence
 
 from absl import app
@@ -25,12 +27,15 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
-from kinetics_i3d import report
+from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.datasets import samples
-from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+report = lazy_modules.load('kinetics_i3d.report')
+samples = lazy_modules.load('kinetics_i3d.datasets.samples')
+streams = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 # The release's cricket sample, by stream.

@@ -8,6 +8,8 @@ taking float32 clips of any batch size and length per stream (inputs `rgb`
 and/or `flow`); see `kinetics_i3d/models/export.py`.
 """
 
+from __future__ import annotations
+
 import os
 from typing import Sequence
 
@@ -17,12 +19,15 @@ from absl import logging
 
 from kinetics_i3d import cli
 from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.models import export
-from kinetics_i3d.models import inference
-from kinetics_i3d.models import precision
-from kinetics_i3d.models import streams
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+export = lazy_modules.load('kinetics_i3d.models.export')
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+precision = lazy_modules.load('kinetics_i3d.models.precision')
+streams = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 

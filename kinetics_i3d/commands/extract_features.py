@@ -24,6 +24,8 @@ exists are skipped, so a run over a folder resumes; a failing input is
 reported in one line and the others go on.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 from typing import Dict, List, Optional, Sequence
@@ -34,19 +36,22 @@ import av
 import cv2
 import tqdm
 
-import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d import features
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
-from kinetics_i3d import pretrained
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
-from kinetics_i3d.datasets import samples
-from kinetics_i3d.models import inference
-from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
+import kinetics_i3d
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+features = lazy_modules.load('kinetics_i3d.features')
+inference = lazy_modules.load('kinetics_i3d.models.inference')
+pretrained = lazy_modules.load('kinetics_i3d.pretrained')
+samples = lazy_modules.load('kinetics_i3d.datasets.samples')
+streams_lib = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 
@@ -194,6 +199,9 @@ def main(argv: Sequence[str]) -> None:
                   streams_lib.EVAL_TYPES[FLAGS.eval_type])
   if preset:
     print(common_flags.describe_preset(FLAGS.preset, preset), flush=True)
+  for path in argv[1:]:
+    if not os.path.exists(path):
+      raise errors.MissingFileError(f'no video, .npy clip or folder at {path}')
   inputs = _expand(argv[1:])
   names = {s: streams_lib.checkpoint_name(s, FLAGS.imagenet_pretrained)
            for s in stream_names}

@@ -20,6 +20,8 @@ another protocol are refused, naming the difference. The embedding and the
 distances are the reference's (see `kinetics_i3d/fvd/metric.py`).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import json
 from typing import List, Sequence, Union
@@ -27,15 +29,18 @@ from typing import List, Sequence, Union
 from absl import app
 from absl import flags
 
-import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
-from kinetics_i3d.fvd import metric
-from kinetics_i3d.fvd import protocols
-from kinetics_i3d.fvd import sets
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.fvd import protocols
+import kinetics_i3d
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+metric = lazy_modules.load('kinetics_i3d.fvd.metric')
+sets = lazy_modules.load('kinetics_i3d.fvd.sets')
 
 FLAGS = flags.FLAGS
 # The flags a named protocol sets.

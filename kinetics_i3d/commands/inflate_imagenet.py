@@ -10,13 +10,20 @@ the paper's ImageNet-pretrained training: `train.py --init_checkpoint=...`
 `kinetics_i3d/models/inflation.py`.
 """
 
+from __future__ import annotations
+
+import os
 from typing import Sequence
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
-from kinetics_i3d.models import inflation
+from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+inflation = lazy_modules.load('kinetics_i3d.models.inflation')
 
 FLAGS = flags.FLAGS
 
@@ -36,6 +43,11 @@ def define_flags() -> None:
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  source = FLAGS.inception_v1_checkpoint
+  if not (os.path.exists(source) or os.path.exists(source + '.index')):
+    raise errors.MissingFileError(f'no checkpoint at {source}')
+  if os.path.exists(FLAGS.output + '.index'):
+    raise errors.ExistingOutputError(f'a checkpoint exists at {FLAGS.output}')
   count = inflation.inflate_checkpoint(FLAGS.inception_v1_checkpoint,
                                        FLAGS.output, FLAGS.stream)
   print(f'Wrote {FLAGS.output}: {count} inflated {FLAGS.stream} variables '

@@ -24,20 +24,25 @@ with one worker process per core unless Beam pipeline options say otherwise
 a clip failed.
 """
 
+from __future__ import annotations
+
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.pipelines import options
-from kinetics_i3d.pipelines import prepare
 from kinetics_i3d.video import optical_flow
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+prepare = lazy_modules.load('kinetics_i3d.pipelines.prepare')
 
 FLAGS = flags.FLAGS
 
@@ -66,9 +71,12 @@ def define_flags() -> None:
   common_flags.define_color_matrix_flag()
 
 
-def _run_pipeline(argv: Sequence[str],
-                  label_map: Optional[List[str]]) -> int:
-  """Builds and runs the pipeline; returns the exit status."""
+def _check_flags() -> Tuple[str, ...]:
+  """Checks the flags and inputs, before any work; returns the streams.
+
+  Raises:
+    UsageError, MissingFileError: a flag is wrong or an input is missing.
+  """
   streams = tuple(s for s in ('rgb', 'flow') if s in FLAGS.streams)
   if not streams or set(FLAGS.streams) - {'rgb', 'flow'}:
     raise app.UsageError('--streams takes rgb, flow or rgb,flow')
@@ -77,11 +85,18 @@ def _run_pipeline(argv: Sequence[str],
     raise app.UsageError('--jpeg_quality and --flow_jpeg_quality take 1 to 100')
   if FLAGS.clips_per_shard < 1:
     raise app.UsageError('--clips_per_shard must be positive')
+  if not FLAGS.videos:
+    raise app.UsageError('give --videos')
+  options.check_manifest_flags()
+  return streams
+
+
+def _run_pipeline(argv: Sequence[str], streams: Tuple[str, ...],
+                  label_map: Optional[List[str]]) -> int:
+  """Builds and runs the pipeline; returns the exit status."""
   settings = prepare.Settings(FLAGS.output_dir, streams, FLAGS.jpeg_quality,
                               FLAGS.flow_jpeg_quality, FLAGS.flow_backend,
                               FLAGS.clips_per_shard, FLAGS.color_matrix)
-  if not FLAGS.videos:
-    raise app.UsageError('give --videos')
   clips = options.manifest_clips()
   for path, reason in (prepare.remove_damaged(settings.output_dir)
                        if FLAGS.verify else []):
@@ -105,13 +120,14 @@ def _run_pipeline(argv: Sequence[str],
 
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
+  streams = _check_flags()
   label_map = locations.data_set_classes(FLAGS.label_map)
   if '://' in FLAGS.output_dir:  # No lock there; the pipeline cleans up.
-    sys.exit(_run_pipeline(argv, label_map))
+    sys.exit(_run_pipeline(argv, streams, label_map))
   with outputs.writing(FLAGS.output_dir, 'prepare_dataset.py') as stale:
     if stale:
       print(f'Removed {len(stale)} files a stopped run left unfinished.')
-    status = _run_pipeline(argv, label_map)
+    status = _run_pipeline(argv, streams, label_map)
   sys.exit(status)
 
 

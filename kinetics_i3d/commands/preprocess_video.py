@@ -19,6 +19,8 @@ done, keeps going past broken ones and lists them at the end.
 See `kinetics_i3d/video/preprocessing.py` for the pipeline.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
 import sys

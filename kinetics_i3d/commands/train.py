@@ -12,6 +12,8 @@ TF_CONFIG on each machine for multi-worker training (see README). Training
 resumes from the newest checkpoint in --model_dir.
 """
 
+from __future__ import annotations
+
 from typing import Sequence
 
 from absl import app
@@ -19,11 +21,16 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
-from kinetics_i3d.datasets import training_data
-from kinetics_i3d.training import schedules
-from kinetics_i3d.training import trainer
+from kinetics_i3d import lazy_modules
+from kinetics_i3d.datasets import sources
+from kinetics_i3d.training import config
 
-_DEFAULTS = trainer.TrainConfig()
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+schedules = lazy_modules.load('kinetics_i3d.training.schedules')
+trainer = lazy_modules.load('kinetics_i3d.training.trainer')
+training_data = lazy_modules.load('kinetics_i3d.datasets.training_data')
+
+_DEFAULTS = config.TrainConfig()
 FLAGS = flags.FLAGS
 
 
@@ -43,7 +50,7 @@ def define_flags() -> None:
       'init_checkpoint', None,
       'Start from this checkpoint (any original layout); the logits layer is '
       'new when the class count differs.')
-  flags.DEFINE_enum('schedule', None, schedules.NAMES,
+  flags.DEFINE_enum('schedule', None, config.SCHEDULES,
                     'Learning-rate schedule (default: the '
                     "stream's schedule from the paper).")
   flags.DEFINE_float('learning_rate', 0.1,
@@ -58,7 +65,7 @@ def define_flags() -> None:
   flags.DEFINE_integer('num_frames', _DEFAULTS.num_frames,
                        'Frames per training clip.')
   flags.DEFINE_enum(
-      'freeze_up_to', None, trainer.FREEZABLE_ENDPOINTS,
+      'freeze_up_to', None, config.FREEZABLE_ENDPOINTS,
       'Keep the weights of this endpoint and those before it fixed.')
   flags.DEFINE_float('dropout_keep_prob',
                      _DEFAULTS.dropout_keep_prob,
@@ -89,6 +96,7 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
   stream = FLAGS.stream
+  sources.check_exists(FLAGS.train_data)
   clips = training_data.load(FLAGS.train_data, stream, FLAGS.label_map,
                              FLAGS.num_classes)
   train_steps = FLAGS.train_steps or (115_000 if stream == 'rgb' else 155_000)
@@ -97,7 +105,7 @@ def main(argv: Sequence[str]) -> None:
                               train_steps, FLAGS.boundaries, FLAGS.values)
   except ValueError as error:
     raise app.UsageError(str(error))
-  config = trainer.TrainConfig(
+  train_config = config.TrainConfig(
       stream=stream, num_classes=len(clips.class_names),
       model_dir=FLAGS.model_dir, train_steps=train_steps,
       batch_size=FLAGS.batch_size, num_frames=FLAGS.num_frames,
@@ -110,12 +118,12 @@ def main(argv: Sequence[str]) -> None:
   strategy = trainer.make_strategy(FLAGS.cpu_replicas)
   logging.info('%d %s clips of %d classes; %d replicas', len(clips.paths),
                stream, len(clips.class_names), strategy.num_replicas_in_sync)
-  loop = trainer.Trainer(config, schedule, strategy)
+  loop = trainer.Trainer(train_config, schedule, strategy)
   metrics = loop.train(clips)
   print(f'Trained {stream} to step {int(loop.global_step.numpy())}: '
         f'loss {metrics.get("loss", float("nan")):.4f}, accuracy '
         f'{metrics.get("accuracy", float("nan")):.3f}; checkpoints in '
-        f'{config.model_dir}.')
+        f'{train_config.model_dir}.')
 
 
 def run() -> None:

@@ -15,8 +15,6 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import tensorflow as tf
-
 from kinetics_i3d import errors
 
 _SHARD = re.compile(r'^(?P<name>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})'
@@ -77,6 +75,7 @@ def shard_files(source: str) -> List[str]:
 def read_error(path: str) -> Optional[str]:
   """Why a shard does not read to its end (checking every record's CRCs),
   or None when it does."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
     tf.data.TFRecordDataset(path).reduce(0, lambda count, _: count + 1)
   except (tf.errors.DataLossError, tf.errors.OutOfRangeError) as error:

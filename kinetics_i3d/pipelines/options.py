@@ -1,15 +1,20 @@
 """Command lines of the Beam scripts: our flags, then Beam's options."""
 
+from __future__ import annotations
+
 import logging
 import os
+import sys
 from typing import List, Sequence
 
 from absl import flags
-from apache_beam.options import pipeline_options
 
-from kinetics_i3d.datasets import manifests
-from kinetics_i3d.pipelines import runner
+from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
 
+# Heavy (TensorFlow, Beam): imported when a path first uses them.
+manifests = lazy_modules.load('kinetics_i3d.datasets.manifests')
+runner = lazy_modules.load('kinetics_i3d.pipelines.runner')
 
 
 def define_manifest_flags() -> None:
@@ -23,6 +28,21 @@ def define_manifest_flags() -> None:
       '(trainlist01.txt, testlist01.txt); without them every video is train.')
 
 
+def check_manifest_flags() -> None:
+  """Checks, before any work, that a local --manifest and --videos exist.
+
+  Raises:
+    MissingFileError: one of them is not there.
+  """
+  values = flags.FLAGS
+  if values.manifest and '://' not in values.manifest and not os.path.isfile(
+      values.manifest):
+    raise errors.MissingFileError(f'no manifest at {values.manifest}')
+  if values.videos and '://' not in values.videos and not os.path.isdir(
+      values.videos):
+    raise errors.MissingFileError(f'no videos folder at {values.videos}')
+
+
 def manifest_clips() -> List[manifests.ClipSpec]:
   """The clips that --manifest, --videos and --split_lists name."""
   return manifests.load(flags.FLAGS.manifest, flags.FLAGS.videos,
@@ -30,11 +50,46 @@ def manifest_clips() -> List[manifests.ClipSpec]:
 
 
 def parse_known_flags(argv: Sequence[str]) -> List[str]:
-  """Parses the script's absl flags; returns the rest for Beam."""
-  return flags.FLAGS(list(argv), known_only=True)
+  """Parses the script's absl flags; returns the rest for Beam.
+
+  A flag that is neither the script's nor Beam's, or a flag error, ends the
+  run with absl's one-line message and status 1.
+  """
+  try:
+    rest = flags.FLAGS(list(argv), known_only=True)
+    unknown = _unknown_beam_flags(rest[1:])
+    if unknown:
+      raise flags.UnrecognizedFlagError(unknown[0])
+  except flags.Error as error:
+    print(f'FATAL Flags parsing error: {error}', file=sys.stderr)
+    print('Pass --helpshort or --helpfull to see help on flags.',
+          file=sys.stderr)
+    sys.exit(1)
+  return rest
 
 
-def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
+def _unknown_beam_flags(args: Sequence[str]) -> List[str]:
+  """The names of the flags in `args` that Beam's options do not know."""
+  if not any(arg.startswith('-') for arg in args):
+    return []  # Nothing to check: Beam need not be imported.
+  # pylint: disable=g-import-not-at-top
+  from apache_beam.options import pipeline_options
+  dask = False
+  if any(arg.lstrip('-').startswith('dask_') for arg in args):
+    try:  # Defines the Dask runner's options (--dask_client_address, ...).
+      from apache_beam.runners.dask import dask_runner  # pylint: disable=unused-import
+      dask = True
+    except ImportError:  # `beam_options` says so if the runner is asked for.
+      pass
+  # pylint: enable=g-import-not-at-top
+  known = pipeline_options.PipelineOptions([]).get_all_options()
+  given = pipeline_options.PipelineOptions(list(args)).get_all_options(
+      retain_unknown_options=True)
+  return sorted(name for name in set(given) - set(known)
+                if dask or not name.startswith('dask_'))
+
+
+def beam_options(argv: Sequence[str]):
   """Beam's options from the command line's rest.
 
   Without --runner: Beam's DirectRunner with one worker process per core.
@@ -44,9 +99,14 @@ def beam_options(argv: Sequence[str]) -> pipeline_options.PipelineOptions:
   below ERROR and Dask's below WARNING (their workers' chatter) are hidden
   unless --default_sdk_harness_log_level asks for them.
 
+  Returns:
+    Beam's `PipelineOptions`.
+
   Raises:
     InputError: --runner=DaskRunner without Dask installed.
   """
+  # Beam takes a second to import: only the runs that need it pay.
+  from apache_beam.options import pipeline_options  # pylint: disable=g-import-not-at-top
   options = pipeline_options.PipelineOptions(list(argv))
   quiet = not any(arg.startswith('--default_sdk_harness_log_level')
                   for arg in argv)

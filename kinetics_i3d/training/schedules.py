@@ -16,6 +16,8 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from kinetics_i3d.training import config
+
 
 @dataclasses.dataclass(frozen=True)
 class PiecewiseConstant:
@@ -52,7 +54,7 @@ class Cosine:
 RGB = PiecewiseConstant([97_000, 108_000], [1e-1, 1e-2, 1e-3])
 FLOW = PiecewiseConstant([97_000, 104_500, 115_000, 140_000, 150_000],
                          [1e-1, 1e-2, 1e-3, 1e-1, 1e-2, 1e-3])
-NAMES = ('rgb', 'flow', 'constant', 'cosine', 'piecewise')
+NAMES = config.SCHEDULES
 
 
 def make(name: str, learning_rate: float = 0.1, train_steps: int = 1,

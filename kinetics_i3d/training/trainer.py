@@ -17,7 +17,6 @@ original TF1 code reads them; training resumes from the newest one in the
 model folder. TensorBoard summaries: loss, accuracy, learning rate.
 """
 
-import dataclasses
 import glob
 import json
 import os
@@ -35,33 +34,14 @@ from kinetics_i3d.datasets import training_data
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import streams
+from kinetics_i3d.training import config as config_lib
 
 _CHECKPOINT = re.compile(r'model\.ckpt-(\d+)\.index$')
 
-# Endpoints `freeze_up_to` takes: every layer below the logits.
-FREEZABLE_ENDPOINTS = i3d.VALID_ENDPOINTS[:-2]
+FREEZABLE_ENDPOINTS = config_lib.FREEZABLE_ENDPOINTS
 
 
-@dataclasses.dataclass
-class TrainConfig:
-  """What to train and how; defaults are the paper's recipe."""
-  stream: str = 'rgb'
-  num_classes: int = 400
-  model_dir: str = 'train'
-  train_steps: int = 115_000
-  batch_size: int = 6
-  num_frames: int = 64
-  momentum: float = 0.9
-  weight_decay: float = 1e-7
-  dropout_keep_prob: float = 0.5
-  init_checkpoint: Optional[str] = None
-  freeze_up_to: Optional[str] = None
-  save_every: int = 1000
-  keep_checkpoints: int = 5
-  log_every: int = 10
-  seed: int = 0
-  augment: bool = True
-  train_batch_norm: bool = True
+TrainConfig = config_lib.TrainConfig
 
 
 def make_strategy(cpu_replicas: int = 1) -> tf.distribute.Strategy:

@@ -272,7 +272,7 @@ class FrameReader:
     self.display: Optional[display_lib.Display] = None
     self.variable_rate = False
 
-  def _check_times(self, duration: float, tolerance: float = 0.0) -> None:
+  def check_times(self, duration: float, tolerance: float = 0.0) -> None:
     """Raises InputError if the times fall outside `duration` + tolerance."""
     if self.start >= duration + tolerance:
       raise errors.InputError(f'--start_sec {self.start:g} is outside '
@@ -294,7 +294,7 @@ class FrameReader:
       stream.thread_type = 'AUTO'
       declared = _declared_duration(container, stream)
       if declared is not None:  # Fails early; checked exactly at the end.
-        self._check_times(declared, _TRUNCATION_TOLERANCE)
+        self.check_times(declared, _TRUNCATION_TOLERANCE)
       declared_rate = stream.average_rate or stream.guessed_rate
       if self.native:
         if not declared_rate:
@@ -347,8 +347,28 @@ class FrameReader:
       raise errors.InputError(f'{self.path} has no video frames')
     self.variable_rate = intervals[1] > _VARIABLE_RATE * intervals[0]
     self.duration = last - first + frame_duration
-    self._check_times(self.duration)
+    self.check_times(self.duration)
     yield from resampler.finish(self.duration)
+
+
+def check_input(path: str,
+                start_sec: Optional[float] = None,
+                end_sec: Optional[float] = None) -> None:
+  """Checks, before any work, that `path` is a video FFmpeg opens, with a
+  video stream, and that the times are in order and (as far as its container
+  declares its duration) inside it.
+
+  Raises:
+    MissingFileError: there is no file at `path`.
+    InputError: it is not a video, or the times cannot be used.
+  """
+  reader = FrameReader(path, lambda frame: frame, start_sec=start_sec,
+                       end_sec=end_sec)
+  with open_video(path) as container:
+    declared = _declared_duration(
+        container, display_lib.select_stream(container, path))
+  if declared is not None:
+    reader.check_times(declared, _TRUNCATION_TOLERANCE)
 
 
 def decode(path: str,

@@ -1,0 +1,130 @@
+"""Every command answers --help, wrong flags and missing inputs at once.
+
+Each case runs a command as its console script does, in a fresh process
+(`testing.light_paths`), and checks its answer, its exit status, and that it
+never imported TensorFlow, Beam or matplotlib: those take seconds to import,
+and a user's typo should not wait for them.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from absl.testing import absltest
+
+from kinetics_i3d.testing import light_paths
+from kinetics_i3d.testing import video_zoo
+
+COMMANDS = ('classify_video', 'dataset_features', 'evaluate',
+            'evaluate_sample', 'export_saved_model', 'extract_features',
+            'fetch_data', 'fvd', 'inflate_imagenet', 'prepare_dataset',
+            'preprocess_video', 'train')
+
+# Required flags, beside an unknown one (Beam's commands leave the flags they
+# do not know to Beam, which is asked after the required flags are checked).
+REQUIRED = {'dataset_features': ['--output=out/f'],
+            'prepare_dataset': ['--output_dir=out']}
+
+# (command, arguments, what the last line of stderr says). Relative paths
+# are in the test's folder, which holds video.mp4, exists.npy, exists.png and
+# the folder exists/.
+MISTAKES = (
+    ('classify_video', ['/nonexistent.mp4'], 'error: no video at '
+     '/nonexistent.mp4'),
+    ('classify_video', ['exists.npy'], 'error: cannot decode exists.npy'),
+    ('classify_video', ['video.mp4', '--start_sec=5', '--end_sec=2'],
+     'error: --end_sec 2 is not after --start_sec 5'),
+    ('classify_video', ['video.mp4', '--start_sec=3'],
+     'error: --start_sec 3 is outside video.mp4, which lasts 0.480 s'),
+    ('classify_video', ['video.mp4', '--plot=exists.png'],
+     'error: exists.png exists'),
+    ('extract_features', ['/nonexistent.mp4', '--out=features'],
+     'error: no video, .npy clip or folder at /nonexistent.mp4'),
+    ('extract_features', ['video.mp4', '--out=features', '--preset=thumos14',
+                          '--window=8'],
+     'error: --preset=thumos14 sets --window'),
+    ('fvd', ['/nonexistent_a', '/nonexistent_b'],
+     'error: no folder or file at /nonexistent_a'),
+    ('fvd', ['exists', '--save_stats=exists.npy'], 'error: exists.npy exists'),
+    ('evaluate_sample', ['--eval_type=rgb', '--rgb_sample=/nonexistent.npy'],
+     'error: no sample at /nonexistent.npy'),
+    ('export_saved_model', ['--eval_type=rgb', '--output=exists'],
+     'error: exists exists; pass --overwrite'),
+    ('dataset_features', ['--shards=/nonexistent', '--output=out/f'],
+     'error: no TFRecord shards'),
+    ('dataset_features', ['--shards=a', '--videos=b', '--output=out/f'],
+     'give --shards, or --videos'),
+    ('prepare_dataset', ['--manifest=/nonexistent.csv', '--videos=exists',
+                         '--output_dir=out'],
+     'error: no manifest at /nonexistent.csv'),
+    ('prepare_dataset', ['--videos=/nonexistent', '--output_dir=out'],
+     'error: no videos folder at /nonexistent'),
+    ('train', ['--train_data=/nonexistent', '--model_dir=out'],
+     'error: no data at /nonexistent'),
+    ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=/nonexistent'],
+     'error: no data at /nonexistent'),
+    ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=exists',
+                  '--logits_out=exists.npy'], 'error: exists.npy exists'),
+    ('inflate_imagenet', ['--inception_v1_checkpoint=/nonexistent',
+                          '--output=out/model.ckpt'],
+     'error: no checkpoint at /nonexistent'),
+    ('preprocess_video', ['/nonexistent.mp4', '--rgb_out=out.npy'],
+     'error: no video at /nonexistent.mp4'),
+    ('preprocess_video', ['video.mp4', '--rgb_out=exists.npy'],
+     'error: exists.npy exists; pass --overwrite'),
+)
+
+
+class QuickAnswersTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.folder = absltest.get_default_test_tmpdir()
+    shutil.copy(video_zoo.entry('h264.mp4').path,
+                os.path.join(cls.folder, 'video.mp4'))
+    for name in ('exists.npy', 'exists.png'):
+      open(os.path.join(cls.folder, name), 'w').close()
+    os.makedirs(os.path.join(cls.folder, 'exists'), exist_ok=True)
+
+  def _run(self, command, *args):
+    """(exit status, stderr lines before the marker, heavy modules)."""
+    result = subprocess.run(
+        [sys.executable, '-m', 'kinetics_i3d.testing.light_paths', command,
+         *args], cwd=self.folder, capture_output=True, text=True,
+        check=False, timeout=120)
+    lines = result.stderr.strip().splitlines()
+    self.assertTrue(lines and lines[-1].startswith(light_paths.MARKER),
+                    result.stderr)
+    heavy = lines[-1][len(light_paths.MARKER):].strip()
+    return result.returncode, result.stdout, lines[:-1], heavy
+
+  def test_help_and_unknown_flags(self):
+    for command in COMMANDS:
+      with self.subTest(command=command):
+        status, stdout, _, heavy = self._run(command, '--help')
+        self.assertEqual(status, 1)  # absl's --help exits with status 1.
+        self.assertIn('Try --helpfull to get a list of all flags.', stdout)
+        self.assertEqual(heavy, '')
+        status, _, stderr, heavy = self._run(
+            command, '--no_such_flag=1', *REQUIRED.get(command, []))
+        self.assertEqual(status, 1)
+        self.assertIn("Unknown command line flag 'no_such_flag'",
+                      '\n'.join(stderr))
+        # Beam's commands ask Beam's options (not TensorFlow) about it.
+        self.assertEqual(heavy, 'apache_beam' if command in REQUIRED else '')
+
+  def test_mistakes_are_one_line_without_tensorflow(self):
+    for command, args, message in MISTAKES:
+      with self.subTest(command=command, args=args):
+        status, _, stderr, heavy = self._run(command, *args)
+        self.assertNotEqual(status, 0)
+        self.assertTrue(stderr, 'no message')
+        self.assertIn(message, stderr[-1])
+        self.assertNotIn('Traceback', '\n'.join(stderr))
+        self.assertEqual(heavy, '')
+
+
+if __name__ == '__main__':
+  absltest.main()
