@@ -176,7 +176,8 @@ class BadDataTest(absltest.TestCase):
                                 f'--model_dir={root}/model', '--train_steps=1')
     self.assertEqual(result.returncode, 1, result.stderr[-2000:])
     self.assertEqual(script_testing.last_line(result.stderr),
-                     f'error: no data folder at {root}/nowhere')
+                     f'error: no data at {root}/nowhere: give a folder of '
+                     'class folders, a .csv file or TFRecord files')
     self.assertNotIn('Traceback', result.stderr)
 
 

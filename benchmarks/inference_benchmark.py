@@ -60,6 +60,7 @@ import tensorflow as tf
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import calibration
 from kinetics_i3d.models import precision
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
@@ -128,9 +129,16 @@ def _measure() -> Dict[str, object]:
     models[stream] = i3d.InceptionI3d()
     checkpoints.build(models[stream], channels)
   supported, reason = precision.bfloat16_support()
+  arithmetics = ('float32', 'bfloat16')
   ceilings = {} if _PROFILE.value else {
-      p: machine.matmul_ceiling(p) for p in precision.PRECISIONS
+      p: machine.matmul_ceiling(p) for p in arithmetics
       if p == 'float32' or supported}
+  # What --precision=bfloat16 decides here, and the ratio it measured.
+  choice = None
+  if supported:
+    measured = calibration.calibrate(['bfloat16'])
+    choice = (f'{measured.speedup("bfloat16"):.2f}x: '
+              f'{precision.choose("bfloat16")}')
   rng = np.random.default_rng(0)
   rows = []
   for eval_type, names in (('rgb', ('rgb',)), ('flow', ('flow',)),
@@ -138,14 +146,19 @@ def _measure() -> Dict[str, object]:
     for frames, batch in _CONFIGS:
       inputs = {s: rng.uniform(-1, 1, (batch, frames, 224, 224, _CHANNELS[s]))
                    .astype(np.float32) for s in names}
-      for asked in precision.PRECISIONS:
+      for asked in arithmetics:
         row = {'eval_type': eval_type, 'frames': frames, 'batch': batch,
                'precision': asked}
         rows.append(row)
         if asked == 'bfloat16' and not supported:
           row['not_run'] = reason
           continue
-        predictor = inference.Predictor({s: models[s] for s in names}, asked)
+        if asked == 'bfloat16':
+          row['calibration'] = choice
+        # bfloat16 rows run it whatever the calibration decides.
+        predictor = inference.Predictor(
+            {s: models[s] for s in names},
+            'forced-bfloat16' if asked == 'bfloat16' else asked)
         if _PROFILE.value:
           profile(predictor, inputs, row)
           continue
@@ -278,19 +291,21 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
           f'ceilings: {ceilings}; evaluate_sample.py --eval_type=rgb end to '
           f'end {result["evaluate_sample_rgb_seconds"]:.2f} s')
   print('\n| setting | streams | frames x batch | precision | s/clip | '
-        'clips/s | GFLOP/s | of FP32 peak | of its measured ceiling |')
-  print('|---|---|---|---|---|---|---|---|---|')
+        'clips/s | GFLOP/s | of FP32 peak | of its measured ceiling | '
+        'calibration: bfloat16 speed-up, --precision=bfloat16 runs |')
+  print('|---|---|---|---|---|---|---|---|---|---|')
   for result in results:
     for r in result['rows']:
       head = (f'| {result["setting"]} | {r["eval_type"]} | {r["frames"]} x '
               f'{r["batch"]} | {r["precision"]} |')
       if 'not_run' in r:
-        print(f'{head} not run: {r["not_run"]} | | | | |')
+        print(f'{head} not run: {r["not_run"]} | | | | | float32 |')
         continue
       print(f'{head} {r["seconds_per_clip"]:.3f} | '
             f'{r["clips_per_second"]:.2f} | {r["gflop_per_second"]:.0f} | '
             f'{100 * r["fraction_of_fp32_peak"]:.0f}% | '
-            f'{100 * r["fraction_of_ceiling"]:.0f}% |')
+            f'{100 * r["fraction_of_ceiling"]:.0f}% | '
+            f'{r.get("calibration", "")} |')
   off, on = results[0]['rows'], results[1]['rows']
   print('\noneDNN on against off, same run:')
   for r_off, r_on in zip(off, on):

@@ -76,8 +76,8 @@ MUTATIONS = (
     Mutation('bfloat16_everywhere',
              'bfloat16 runs on machines without bfloat16 arithmetic',
              'kinetics_i3d/models/precision.py',
-             '  supported, reason = bfloat16_support()\n  if supported:',
-             '  supported, reason = bfloat16_support()\n  if True:',
+             '  if not cpu_flags() & set(needed):\n',
+             '  if False:\n',
              ('kinetics_i3d/models/precision_test.py',
               'classify_video_test.py::ClassifyVideoTest::'
               'test_bfloat16_without_bfloat16_arithmetic_runs_float32')),
@@ -253,6 +253,48 @@ MUTATIONS = (
              ('kinetics_i3d/pipelines/dask_runner_test.py::DaskRunnerTest::'
               'test_prepare_spreads_over_the_workers_and_writes_the_same_files'
              ,)),
+    Mutation('rotation_ignored',
+             'the display matrix is not applied (phone videos sideways)',
+             'kinetics_i3d/video/display.py',
+             '    return self.orientation.apply(rgb)', '    return rgb',
+             ('kinetics_i3d/video/display_test.py',
+              'classify_video_test.py::ClassifyVideoTest::'
+              'test_a_phone_clip_stored_sideways_gives_the_upright_classes')),
+    Mutation('cover_art_is_the_video',
+             'the first video stream is taken, cover pictures included',
+             'kinetics_i3d/video/display.py',
+             '  videos = [s for s in streams\n'
+             '            if not s.disposition & '
+             'av.stream.Disposition.attached_pic]',
+             '  videos = streams',
+             ('kinetics_i3d/video/display_test.py',)),
+    Mutation('pixel_aspect_ignored', 'non-square pixels are kept as stored',
+             'kinetics_i3d/video/display.py',
+             '    width = max(1, round(width * self.sample_aspect))',
+             '    width = max(1, width)',
+             ('kinetics_i3d/video/display_test.py',)),
+    Mutation('colour_tag_ignored',
+             '--color_matrix=tagged converts with BT.601 anyway',
+             'kinetics_i3d/video/display.py', '      colorspace = tagged\n',
+             '      colorspace = _BT601\n',
+             ('kinetics_i3d/video/display_test.py',)),
+    Mutation('slow_bfloat16_runs', 'bfloat16 runs however it measured',
+             'kinetics_i3d/models/precision.py',
+             '  chosen, _ = calibration.fastest(measured, candidates, '
+             'MIN_SPEEDUP)',
+             '  chosen, _ = candidates[0], 0.0',
+             ('kinetics_i3d/models/precision_test.py',)),
+    Mutation('calibration_ignores_isa_cap',
+             'a calibration is reused after ONEDNN_MAX_CPU_ISA changes',
+             'kinetics_i3d/models/calibration.py',
+             "      'ONEDNN_MAX_CPU_ISA': precision.onednn_isa_cap(),\n", '',
+             ('kinetics_i3d/models/precision_test.py',)),
+    Mutation('help_imports_tensorflow',
+             'a command imports TensorFlow before it parses its flags',
+             'kinetics_i3d/commands/classify_video.py',
+             'FLAGS = flags.FLAGS\n',
+             'FLAGS = flags.FLAGS\nimport tensorflow  # pylint: disable=all\n',
+             ('kinetics_i3d/commands/quick_answers_test.py',)),
 )
 
 

@@ -40,7 +40,7 @@ def define_flags() -> None:
                       required=True)
   common_flags.define_checkpoint_flags()
   flags.DEFINE_enum(
-      'precision', 'float32', list(precision.PRECISIONS),
+      'precision', 'float32', list(precision.ARITHMETICS),
       'Arithmetic of the exported graph, as asked whatever this machine '
       'does: a SavedModel runs where it is served.')
   flags.DEFINE_boolean('overwrite', False,
@@ -55,14 +55,14 @@ def main(argv: Sequence[str]) -> None:
   if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
     raise errors.ExistingOutputError(
         f'{FLAGS.output} exists; pass --overwrite to replace it')
-  if FLAGS.precision == 'bfloat16':
-    supported, reason = precision.bfloat16_support()
+  if FLAGS.precision != 'float32':
+    supported, reason = precision.support(FLAGS.precision)
     if not supported:
       logging.warning(
-          'The SavedModel computes in bfloat16, as asked, but %s: served on '
-          'this machine it would be slow and less exact. Serve it on a CPU '
-          'with AVX512_BF16 or AMX, or a GPU of compute capability 8.0+.',
-          reason)
+          'The SavedModel computes in %s, as asked, but %s: served on this '
+          'machine it would be slow. Serve it where %s is fast (a CPU with '
+          'AVX512_BF16/AMX or AVX512_FP16, a recent GPU).', FLAGS.precision,
+          reason, FLAGS.precision)
   predictor = inference.Predictor(
       locations.load_models(stream_names, FLAGS.checkpoint_dir,
                             FLAGS.imagenet_pretrained), FLAGS.precision,

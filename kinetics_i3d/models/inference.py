@@ -27,7 +27,8 @@ from kinetics_i3d.models import i3d
 from kinetics_i3d.models import precision as precision_lib
 from kinetics_i3d.models import space_to_depth
 
-PRECISIONS = {'float32': tf.float32, 'bfloat16': tf.bfloat16}
+PRECISIONS = {'float32': tf.float32, 'bfloat16': tf.bfloat16,
+              'float16': tf.float16}
 
 
 class _FoldedUnit(tf.Module):
@@ -80,7 +81,7 @@ class FoldedI3D(tf.Module):
     Args:
       model: an `InceptionI3d` built up to 'Logits' or 'Predictions', with
         its weights.
-      precision: 'float32' or 'bfloat16'.
+      precision: 'float32', 'bfloat16' or 'float16'.
       name: module name.
       blocked_first_conv: run the first convolution through
         `space_to_depth` (the same sums in another order); None: in bfloat16
@@ -179,10 +180,11 @@ class Predictor(tf.Module):
 
     Args:
       models: restored models by stream name ('rgb', 'flow').
-      precision: 'float32' or 'bfloat16'. bfloat16 runs only where the
-        device does bfloat16 arithmetic (`precision.choose`); elsewhere
-        float32 runs, with a warning line saying why. `self.precision` is
-        the precision used.
+      precision: one of `precision.PRECISIONS`: bfloat16 runs only where
+        the device has bfloat16 arithmetic and it measured faster than
+        float32 (`precision.choose`); elsewhere float32 runs, with a warning
+        line saying why. 'auto' picks the fastest measured. `self.precision`
+        is the arithmetic used.
       concurrent_streams: let TensorFlow run the streams at the same time
         (about 7% faster for joint on two cores), or one after the other, so
         that peak memory is one stream's rather than the sum (for long

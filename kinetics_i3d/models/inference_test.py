@@ -129,7 +129,7 @@ class FoldedTest(absltest.TestCase):
 
   def test_rejects_unknown_precision(self):
     with self.assertRaisesRegex(ValueError, 'precision must be one of'):
-      inference.FoldedI3D(self.rgb, 'float16')
+      inference.FoldedI3D(self.rgb, 'float64')
 
   def test_folding_leaves_the_model_unchanged(self):
     before = {v.name: v.numpy() for v in self.rgb.variables}
