@@ -37,7 +37,7 @@ demo: install
 
 # The test suite (a few minutes on two cores).
 test: registry-data
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=10
 
 # The longest training tests, left out of `make test`.
 test-slow: registry-data

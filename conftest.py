@@ -26,3 +26,23 @@ if 'PYTEST_XDIST_WORKER' in os.environ:
 _CACHE = tempfile.TemporaryDirectory(prefix='kinetics_i3d_cache_')
 os.environ['KINETICS_I3D_HOME'] = _CACHE.name
 os.environ['KINETICS_I3D_RELEASE_URL'] = 'http://127.0.0.1:9/'  # Discard port.
+
+# The longest test classes first: pytest-xdist hands classes out in the order
+# they are collected, so both processes then finish about together rather
+# than one waiting for the other's last long class.
+_LONGEST_FIRST = (
+    'evaluate_sample_test.py', 'prepare_dataset_test.py', 'fvd_test.py',
+    'kinetics_i3d/pipelines/features_test.py', 'classify_video_test.py',
+    'evaluate_test.py', 'kinetics_i3d/models/inference_test.py',
+    'export_saved_model_test.py', 'kinetics_i3d/timeline_test.py',
+    'extract_features_test.py', 'kinetics_i3d/features_test.py',
+    'setup_test.py', 'preprocess_video_test.py',
+    'kinetics_i3d/training/trainer_test.py')
+
+
+def pytest_collection_modifyitems(items):
+  def rank(item):
+    path = item.nodeid.split('::')[0]
+    return (_LONGEST_FIRST.index(path) if path in _LONGEST_FIRST else
+            len(_LONGEST_FIRST))
+  items.sort(key=rank)

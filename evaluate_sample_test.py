@@ -166,14 +166,19 @@ class EvaluateSampleTest(absltest.TestCase):
                        100 * 1e-3)
 
   def test_rgb600_uses_the_kinetics600_checkpoint(self):
-    result = self._evaluate('--eval_type=rgb600')
-    self.assertEqual(result.returncode, 0, result.stderr)
-    self.assertIn('no ImageNet-pretrained Kinetics-600 checkpoint',
-                  result.stderr)
-    self.assertIn('rgb_scratch_kin600', result.stderr)
+    # With the ImageNet flag (the default) it says which checkpoint it takes
+    # (here, one that is missing: the answer comes at once).
+    result = self._evaluate('--eval_type=rgb600',
+                            f'--checkpoint_dir={self.dir}/none')
+    self.assertEqual(result.returncode, 1)
+    self.assertIn('There is no ImageNet-pretrained Kinetics-600 checkpoint: '
+                  'rgb600 uses rgb_scratch_kin600.', result.stderr)
+    self.assertRegex(script_testing.last_line(result.stderr),
+                     '^error: no checkpoint at .*/none/rgb_scratch_kin600/')
+    # multi_evaluate.sh's run of it, from the scratch checkpoints.
     expected = self.kin600(np.load(self.rgb_sample),
                            is_training=False)[0].numpy()[0]
-    self._assert_reports(result.stdout, expected,
+    self._assert_reports(self._output('no_imagenet_rgb600'), expected,
                          [f'class {i}' for i in range(600)])
 
   def test_user_errors_are_one_line(self):
