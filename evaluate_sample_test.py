@@ -21,10 +21,6 @@ from kinetics_i3d.video import gifs
 _LINE = re.compile(r'^(\S+) (\S+) (.+)$')
 
 
-def _run(*args):
-  return script_testing.run('evaluate_sample.py', *args)
-
-
 class EvaluateSampleTest(absltest.TestCase):
 
   @classmethod
@@ -96,10 +92,12 @@ class EvaluateSampleTest(absltest.TestCase):
       return f.read()
 
   def _evaluate(self, *flags):
-    return _run(f'--checkpoint_dir={self.ckpt_dir}',
-                f'--rgb_sample={self.rgb_sample}',
-                f'--flow_sample={self.flow_sample}',
-                f'--label_map_600={self.label_map_600}', *flags)
+    """The command's logic, in this process (multi_evaluate.sh runs the
+    script itself)."""
+    return script_testing.run_in_process(
+        'evaluate_sample', f'--checkpoint_dir={self.ckpt_dir}',
+        f'--rgb_sample={self.rgb_sample}', f'--flow_sample={self.flow_sample}',
+        f'--label_map_600={self.label_map_600}', *flags)
 
   def _parse(self, stdout):
     lines = stdout.splitlines()

@@ -83,9 +83,10 @@ class EvaluateTest(absltest.TestCase):
               np.zeros((1, 9, 224, 224, 3), np.float32))
       np.save(os.path.join(root, name, 'y_flow.npy'),
               np.zeros((1, 9, 224, 224, 2), np.float32))
-    result = script_testing.run('evaluate.py', '--stream=joint',
-                                f'--rgb_checkpoint={root}',
-                                f'--flow_checkpoint={root}', f'--data={root}')
+    result = script_testing.run_in_process('evaluate', '--stream=joint',
+                                           f'--rgb_checkpoint={root}',
+                                           f'--flow_checkpoint={root}',
+                                           f'--data={root}')
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: fused evaluation needs an X_flow.npy beside')

@@ -22,7 +22,13 @@ from kinetics_i3d.testing import synthetic_videos
 
 
 def _run(*args):
+  """As a user runs it: exit status, stdout and stderr of the script."""
   return script_testing.run('extract_features.py', *args)
+
+
+def _run_here(*args):
+  """The command's logic, in this process (no new interpreter)."""
+  return script_testing.run_in_process('extract_features', *args)
 
 
 def _checkpoints(root: str, flow_model) -> str:
@@ -53,7 +59,8 @@ class ExtractFeaturesTest(absltest.TestCase):
     video = os.path.join(root, 'moving.mkv')  # 3.2 s at 25 fps.
     synthetic_videos.write_video(
         video, synthetic_videos.moving_texture(80, 48, 64, dx=1.0))
-    result = _run(video, clips, f'--out={out}', '--window=32', '--stride=16')
+    result = _run_here(video, clips, f'--out={out}', '--window=32',
+                       '--stride=16')
     self.assertEqual(result.returncode, 1, result.stderr)
     self.assertIn('2 written, 0 already there, 1 failed', result.stdout)
     self.assertRegex(result.stderr, r'failed: .*bad_rgb.npy: .*has shape '
@@ -65,7 +72,8 @@ class ExtractFeaturesTest(absltest.TestCase):
     a = np.load(os.path.join(out, 'a.npz'))
     self.assertEqual(a['features'].shape, (1, 1024))
 
-    result = _run(video, os.path.join(clips, 'a_rgb.npy'), f'--out={out}')
+    result = _run_here(video, os.path.join(clips, 'a_rgb.npy'),
+                       f'--out={out}')
     self.assertEqual(result.returncode, 0, result.stderr)
     self.assertIn('0 written, 2 already there, 0 failed', result.stdout)
 
@@ -78,7 +86,7 @@ class ExtractFeaturesTest(absltest.TestCase):
     checkpoint_dir = _checkpoints(root, flow)
     np.save(os.path.join(root, 'x_rgb.npy'),
             np.zeros((1, 9, 224, 224, 3), np.float32))
-    result = _run(os.path.join(root, 'x_rgb.npy'), f'--out={root}/out',
+    result = _run_here(os.path.join(root, 'x_rgb.npy'), f'--out={root}/out',
                   '--eval_type=joint', f'--checkpoint_dir={checkpoint_dir}')
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
@@ -112,7 +120,7 @@ class NpyOutputTest(absltest.TestCase):
     root = self.create_tempdir().full_path
     video, _ = _video_at_30_fps(root)
     out = os.path.join(root, 'out')
-    result = _run(video, '--fps=native', '--window=16', '--stride=4',
+    result = _run_here(video, '--fps=native', '--window=16', '--stride=4',
                   '--format=npy', f'--out={out}')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     rows = np.load(os.path.join(out, 'clip.npy'))

@@ -13,8 +13,15 @@ from kinetics_i3d.testing import synthetic_videos
 
 
 def _run(*args):
+  """As a user runs it: exit status, stdout and stderr of the script."""
   return script_testing.run(
       'fvd.py', f'--checkpoint={repo_paths.registry_checkpoint()}', *args)
+
+
+def _run_here(*args):
+  """The command's logic, in this process (no new interpreter)."""
+  return script_testing.run_in_process(
+      'fvd', f'--checkpoint={repo_paths.registry_checkpoint()}', *args)
 
 
 class FvdScriptTest(absltest.TestCase):
@@ -58,14 +65,14 @@ class FvdScriptTest(absltest.TestCase):
     self.assertGreater(min(fvds), 1.0)  # Noise is far from textures.
 
     # The saved statistics give the same distances without the videos...
-    again = _run(*stats, '--json', *flags)
+    again = _run_here(*stats, '--json', *flags)
     self.assertEqual(again.returncode, 0, again.stderr[-3000:])
     self.assertEqual(json.loads(again.stdout)['per_seed'], output['per_seed'])
     # ... and statistics of another protocol are refused, naming it.
     other = os.path.join(directory, 'other.npz')
-    result = _run(fake, f'--save_stats={other}', '--num_frames=9')
+    result = _run_here(fake, f'--save_stats={other}', '--num_frames=9')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    result = _run(stats[0], other)
+    result = _run_here(stats[0], other)
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
                      r'^error: .*a.npz \(statistics of .*real\) and .*other.npz'
