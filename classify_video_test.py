@@ -29,10 +29,11 @@ def _run_here(*args):
 class ClassifyVideoTest(absltest.TestCase):
 
   def test_cyclist_is_riding_a_bike(self):
+    # In this process: the bfloat16 test below runs the script itself.
     video = repo_paths.registry_video('bikes.mp4')
-    result = _run(video, '--eval_type=rgb', '--start_sec=4', '--end_sec=5.6',
-                  '--top_k=5', f'--checkpoint_dir={repo_paths.DATA_DIR}'
-                  '/checkpoints')
+    result = _run_here(video, '--eval_type=rgb', '--start_sec=4',
+                       '--end_sec=5.6', '--top_k=5',
+                       f'--checkpoint_dir={repo_paths.DATA_DIR}/checkpoints')
     self.assertEqual(result.returncode, 0, result.stderr)
     lines = result.stdout.splitlines()
     self.assertRegex(lines[0], r'^Norm of logits: \d+\.\d{6}$')
