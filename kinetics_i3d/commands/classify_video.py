@@ -36,8 +36,11 @@ import numpy as np
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import timeline as timeline_lib
+from kinetics_i3d import timeline_plot
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.models import streams
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
 from kinetics_i3d.video import prefetch
@@ -48,9 +51,6 @@ from kinetics_i3d.video import progress
 inference = lazy_modules.load('kinetics_i3d.models.inference')
 pretrained = lazy_modules.load('kinetics_i3d.pretrained')
 report = lazy_modules.load('kinetics_i3d.report')
-streams = lazy_modules.load('kinetics_i3d.models.streams')
-timeline_lib = lazy_modules.load('kinetics_i3d.timeline')
-timeline_plot = lazy_modules.load('kinetics_i3d.timeline_plot')
 
 FLAGS = flags.FLAGS
 

@@ -25,11 +25,11 @@ from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d.datasets import sources
 from kinetics_i3d.models import precision
+from kinetics_i3d.models import streams
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 evaluation = lazy_modules.load('kinetics_i3d.training.evaluation')
 inference = lazy_modules.load('kinetics_i3d.models.inference')
-streams = lazy_modules.load('kinetics_i3d.models.streams')
 training_data = lazy_modules.load('kinetics_i3d.datasets.training_data')
 
 FLAGS = flags.FLAGS

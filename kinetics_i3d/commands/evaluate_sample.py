@@ -30,12 +30,12 @@ from kinetics_i3d import cli
 from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.models import streams
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 inference = lazy_modules.load('kinetics_i3d.models.inference')
 report = lazy_modules.load('kinetics_i3d.report')
 samples = lazy_modules.load('kinetics_i3d.datasets.samples')
-streams = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 # The release's cricket sample, by stream.

@@ -22,12 +22,12 @@ from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.models import precision
+from kinetics_i3d.models import streams
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 export = lazy_modules.load('kinetics_i3d.models.export')
 inference = lazy_modules.load('kinetics_i3d.models.inference')
-precision = lazy_modules.load('kinetics_i3d.models.precision')
-streams = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 

@@ -36,22 +36,22 @@ import av
 import cv2
 import tqdm
 
+import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import optical_flow
-import kinetics_i3d
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 features = lazy_modules.load('kinetics_i3d.features')
 inference = lazy_modules.load('kinetics_i3d.models.inference')
 pretrained = lazy_modules.load('kinetics_i3d.pretrained')
 samples = lazy_modules.load('kinetics_i3d.datasets.samples')
-streams_lib = lazy_modules.load('kinetics_i3d.models.streams')
 
 FLAGS = flags.FLAGS
 

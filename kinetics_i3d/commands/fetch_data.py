@@ -36,14 +36,14 @@ from absl import logging
 from kinetics_i3d import cli
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
+from kinetics_i3d.downloads import cache
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry_videos
+from kinetics_i3d.downloads import registry_weights
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
-cache = lazy_modules.load('kinetics_i3d.downloads.cache')
 checkpoints = lazy_modules.load('kinetics_i3d.models.checkpoints')
 pretrained = lazy_modules.load('kinetics_i3d.pretrained')
-registry_weights = lazy_modules.load('kinetics_i3d.downloads.registry_weights')
 
 FLAGS = flags.FLAGS
 

@@ -29,6 +29,7 @@ from typing import List, Sequence, Union
 from absl import app
 from absl import flags
 
+import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
@@ -36,11 +37,10 @@ from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.fvd import protocols
-import kinetics_i3d
+from kinetics_i3d.fvd import sets
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 metric = lazy_modules.load('kinetics_i3d.fvd.metric')
-sets = lazy_modules.load('kinetics_i3d.fvd.sets')
 
 FLAGS = flags.FLAGS
 # The flags a named protocol sets.

@@ -15,13 +15,13 @@ from typing import Dict, List, Optional, Sequence
 from absl import logging
 
 from kinetics_i3d import lazy_modules
+from kinetics_i3d.datasets import label_maps
+from kinetics_i3d.models import locations
+from kinetics_i3d.models import streams
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 i3d = lazy_modules.load('kinetics_i3d.models.i3d')
-label_maps = lazy_modules.load('kinetics_i3d.datasets.label_maps')
-locations = lazy_modules.load('kinetics_i3d.models.locations')
 pretrained = lazy_modules.load('kinetics_i3d.pretrained')
-streams = lazy_modules.load('kinetics_i3d.models.streams')
 
 
 def checkpoint(name: str, checkpoint_dir: Optional[str] = None) -> str:

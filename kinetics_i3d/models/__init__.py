@@ -1,6 +1,7 @@
 """The network's weights and how it runs: the model, checkpoints in the
 original format, the released weights and where they are found, folded
-inference, precision, SavedModel export and ImageNet inflation.
+inference, the arithmetic measured per machine, SavedModel export and
+ImageNet inflation.
 
 `kinetics_i3d.pretrained.load` is the one path from a weights name to a
 restored network; `restore` and `save` read and write any model's variables
@@ -19,7 +20,8 @@ _EXPORTS = {
     'Weights': 'weights:Weights',
     'WEIGHTS': 'weights:WEIGHTS',
 }
-_SUBMODULES = ('checkpoints', 'export', 'i3d', 'inference', 'inflation',
-               'locations', 'precision', 'streams', 'weights')
+_SUBMODULES = ('calibration', 'checkpoints', 'endpoints', 'export', 'i3d',
+               'inference', 'inflation', 'locations', 'precision', 'streams',
+               'weights')
 __all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
                                                _SUBMODULES)

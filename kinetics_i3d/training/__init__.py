@@ -9,6 +9,6 @@ _EXPORTS = {
     'TrainConfig': 'trainer:TrainConfig',
     'make_strategy': 'trainer:make_strategy',
 }
-_SUBMODULES = ('evaluation', 'schedules', 'trainer')
+_SUBMODULES = ('config', 'evaluation', 'schedules', 'trainer')
 __all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
                                                _SUBMODULES)

@@ -218,7 +218,7 @@ class FrameReader:
   decoded to its end raises `DecodingError` at the point where it fails,
   after the good frames before it: a truncated file never reads as a shorter
   video. Once the first frame is read, `display` says how the frames are
-  shown; after the iteration, `variable_rate` whether their intervals vary.
+  shown.
   """
 
   def __init__(self,
@@ -270,7 +270,6 @@ class FrameReader:
     self._size = size
     self.duration: Optional[float] = None
     self.display: Optional[display_lib.Display] = None
-    self.variable_rate = False
 
   def check_times(self, duration: float, tolerance: float = 0.0) -> None:
     """Raises InputError if the times fall outside `duration` + tolerance."""
@@ -284,7 +283,6 @@ class FrameReader:
 
   def __iter__(self) -> Iterator[Tuple[float, Any]]:
     first = last = None
-    intervals = [math.inf, 0.0]  # The shortest and longest.
 
     def convert(frame: av.VideoFrame) -> Any:
       return self._transform(self.display.picture(frame, self._size))
@@ -315,12 +313,9 @@ class FrameReader:
             first = time
             self.display = display_lib.Display.of_frame(
                 frame, stream, self.path, self._color_matrix)
-          if last is not None and time > last:
-            intervals = [min(intervals[0], time - last),
-                         max(intervals[1], time - last)]
-            if not nominal:
-              # The last frame lasts as long as the one before it.
-              frame_duration = time - last
+          if not nominal and last is not None and time > last:
+            # The last frame lasts as long as the one before it.
+            frame_duration = time - last
           last = time
           yield from resampler.add(time - first, index, frame)
           if last - first > self.end + 1.0:
@@ -345,7 +340,6 @@ class FrameReader:
             'damaged? Download it again', last - first) from None
     if first is None:
       raise errors.InputError(f'{self.path} has no video frames')
-    self.variable_rate = intervals[1] > _VARIABLE_RATE * intervals[0]
     self.duration = last - first + frame_duration
     self.check_times(self.duration)
     yield from resampler.finish(self.duration)
