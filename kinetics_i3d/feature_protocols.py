@@ -96,7 +96,4 @@ def preset(name: str) -> Preset:
   Raises:
     InputError: unknown name.
   """
-  if name not in PRESETS:
-    raise errors.InputError(f'unknown preset {name!r}: the presets are '
-                            f'{", ".join(PRESETS)}')
-  return PRESETS[name]
+  return errors.named(PRESETS, name, 'preset')

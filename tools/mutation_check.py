@@ -270,8 +270,8 @@ MUTATIONS = (
              ('kinetics_i3d/video/display_test.py',)),
     Mutation('pixel_aspect_ignored', 'non-square pixels are kept as stored',
              'kinetics_i3d/video/display.py',
-             '    width = max(1, round(width * self.sample_aspect))',
-             '    width = max(1, width)',
+             '    return height, max(1, round(width * self.sample_aspect))',
+             '    return height, width',
              ('kinetics_i3d/video/display_test.py',)),
     Mutation('colour_tag_ignored',
              '--color_matrix=tagged converts with BT.601 anyway',
@@ -280,9 +280,9 @@ MUTATIONS = (
              ('kinetics_i3d/video/display_test.py',)),
     Mutation('slow_bfloat16_runs', 'bfloat16 runs however it measured',
              'kinetics_i3d/models/precision.py',
-             '  chosen, _ = calibration.fastest(measured, candidates, '
+             '  chosen = calibration.fastest(measured, candidates, '
              'MIN_SPEEDUP)',
-             '  chosen, _ = candidates[0], 0.0',
+             '  chosen = candidates[0]',
              ('kinetics_i3d/models/precision_test.py',)),
     Mutation('calibration_ignores_isa_cap',
              'a calibration is reused after ONEDNN_MAX_CPU_ISA changes',

@@ -120,10 +120,7 @@ def protocol(name: str) -> Protocol:
   Raises:
     InputError: unknown name.
   """
-  if name not in PROTOCOLS:
-    raise errors.InputError(f'unknown protocol {name!r}: the protocols are '
-                            f'{", ".join(PROTOCOLS)}')
-  return PROTOCOLS[name]
+  return errors.named(PROTOCOLS, name, 'protocol')
 
 
 def parse_resize(text: str) -> Tuple[int, int]:

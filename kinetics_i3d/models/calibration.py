@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Optional, Sequence
 
 from absl import logging
 import numpy as np
@@ -167,10 +167,10 @@ def calibrate(precisions: Sequence[str],
 
 
 def fastest(calibration: Calibration, candidates: Sequence[str],
-            min_speedup: float) -> Tuple[str, float]:
+            min_speedup: float) -> str:
   """The candidate with the largest speedup over float32, if it reaches
-  `min_speedup`, else float32; with its speedup."""
+  `min_speedup`, else float32."""
   best = max(candidates, key=calibration.speedup, default=None)
   if best is not None and calibration.speedup(best) >= min_speedup:
-    return best, calibration.speedup(best)
-  return 'float32', 1.0
+    return best
+  return 'float32'

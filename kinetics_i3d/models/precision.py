@@ -232,7 +232,7 @@ def choose(requested: str,
   measured = calibration.calibrate(
       candidates, measure or calibration.measure_convolutions,
       cache_dir=cache_dir)
-  chosen, _ = calibration.fastest(measured, candidates, MIN_SPEEDUP)
+  chosen = calibration.fastest(measured, candidates, MIN_SPEEDUP)
   if requested == 'bfloat16' and chosen != 'bfloat16':
     logging.warning(
         'bfloat16 was asked for, but it measured %.2fx float32\'s speed here '

@@ -269,7 +269,7 @@ class FrameReader:
     self._color_matrix = color_matrix
     self._size = size
     self.duration: Optional[float] = None
-    self.display: Optional[display_lib.Display] = None
+    self._pictures: Optional[display_lib.Pictures] = None
 
   def check_times(self, duration: float, tolerance: float = 0.0) -> None:
     """Raises InputError if the times fall outside `duration` + tolerance."""
@@ -281,14 +281,21 @@ class FrameReader:
       raise errors.InputError(f'--end_sec {self.end:g} is past the end of '
                               f'{self.path}, which lasts {duration:.3f} s')
 
+  @property
+  def display(self) -> Optional[display_lib.Display]:
+    """How the frames are shown, once the first frame is read."""
+    return self._pictures.display if self._pictures else None
+
   def __iter__(self) -> Iterator[Tuple[float, Any]]:
     first = last = None
 
     def convert(frame: av.VideoFrame) -> Any:
-      return self._transform(self.display.picture(frame, self._size))
+      return self._transform(self._pictures(frame, self._size))
 
     with open_video(self.path) as container:
-      stream = display_lib.select_stream(container, self.path)
+      self._pictures = display_lib.Pictures(container, self.path,
+                                            self._color_matrix)
+      stream = self._pictures.stream
       stream.thread_type = 'AUTO'
       declared = _declared_duration(container, stream)
       if declared is not None:  # Fails early; checked exactly at the end.
@@ -311,8 +318,7 @@ class FrameReader:
           time = frame.time if frame.time is not None else index / rate
           if first is None:
             first = time
-            self.display = display_lib.Display.of_frame(
-                frame, stream, self.path, self._color_matrix)
+            self._pictures.display_of(frame)
           if not nominal and last is not None and time > last:
             # The last frame lasts as long as the one before it.
             frame_duration = time - last
@@ -446,19 +452,20 @@ def probe(path: str,
   if not os.path.isfile(path):
     raise errors.MissingFileError(f'no video at {path}')
   with open_video(path) as container:
-    stream = display_lib.select_stream(container, path)
-    shown, times = None, []
+    pictures = display_lib.Pictures(container, path, color_matrix)
+    stream = pictures.stream
+    times = []
     try:
       for packet in container.demux(stream):
         if packet.size and packet.pts is not None:
           times.append(float(packet.pts * stream.time_base))
-        if shown is None and packet.size:
+        if pictures.display is None and packet.size:
           for frame in packet.decode():
-            shown = display_lib.Display.of_frame(frame, stream, path,
-                                                 color_matrix)
+            pictures.display_of(frame)
     except av.error.FFmpegError as error:
       raise errors.InputError(
           f'cannot read {path}: {error.strerror or error}') from None
+  shown = pictures.display
   if shown is None or not times:
     raise errors.InputError(f'{path} has no video frames')
   times = np.sort(np.array(times))

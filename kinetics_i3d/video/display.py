@@ -214,10 +214,15 @@ class Display:
                frame.colorspace)
 
   @property
+  def _square_size(self) -> Tuple[int, int]:
+    """(height, width) of the stored frames with square pixels."""
+    height, width = self.stored_size
+    return height, max(1, round(width * self.sample_aspect))
+
+  @property
   def size(self) -> Tuple[int, int]:
     """(height, width) of the pictures a player shows, square pixels."""
-    height, width = self.stored_size
-    width = max(1, round(width * self.sample_aspect))
+    height, width = self._square_size
     return (width, height) if self.orientation.swaps_sides else (height,
                                                                  width)
 
@@ -264,9 +269,8 @@ class Display:
       rgb = cv2.resize(rgb.astype(np.float32), (width, height),
                        interpolation=cv2.INTER_LINEAR)
     elif self.sample_aspect != 1:
-      height, width = self.stored_size
-      rgb = cv2.resize(rgb, (max(1, round(width * self.sample_aspect)),
-                             height), interpolation=cv2.INTER_LINEAR)
+      height, width = self._square_size
+      rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_LINEAR)
     return self.orientation.apply(rgb)
 
   def corrections(self) -> str:
@@ -292,7 +296,8 @@ class Pictures:
 
   Attributes:
     stream: the video stream (`select_stream`), to decode.
-    display: how its frames are shown, once a frame has been converted.
+    display: how its frames are shown, once its first frame has been seen
+      (`display_of`).
   """
 
   def __init__(self, container, path: str,
@@ -307,9 +312,15 @@ class Pictures:
     self._path = path
     self._color_matrix = color_matrix
 
-  def __call__(self, frame: av.VideoFrame) -> np.ndarray:
-    """uint8 RGB [height, width, 3], as shown."""
+  def display_of(self, frame: av.VideoFrame) -> Display:
+    """How the stream is shown, learnt from the first frame given."""
     if self.display is None:
       self.display = Display.of_frame(frame, self.stream, self._path,
                                       self._color_matrix)
-    return self.display.picture(frame)
+    return self.display
+
+  def __call__(self, frame: av.VideoFrame,
+               size: Optional[Callable[[int, int], Tuple[int, int]]] = None
+              ) -> np.ndarray:
+    """The picture shown for `frame` (`Display.picture`)."""
+    return self.display_of(frame).picture(frame, size)
