@@ -59,6 +59,14 @@ def disk_full_error(path: str) -> DiskFullError:
                        'written')
 
 
+def check_absent(path: str, flag: str) -> None:
+  """Raises ExistingOutputError if a file is at `path`, which --`flag`
+  names and which is never replaced."""
+  if os.path.exists(path):
+    raise errors.ExistingOutputError(
+        f'{path} exists; give another --{flag} or remove it')
+
+
 def remove(path: str) -> None:
   """Removes a file or folder if it is there."""
   if os.path.isdir(path):

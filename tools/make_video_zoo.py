@@ -1,4 +1,4 @@
-r"""Makes the video zoo (`kinetics_i3d/testing/zoo/`) with FFmpeg's command line.
+r"""Makes the video zoo (`kinetics_i3d/testing/zoo/`) with FFmpeg's CLI.
 
   python tools/make_video_zoo.py [--ffmpeg=ffmpeg]
 
@@ -97,7 +97,8 @@ def main(argv):
   _ffmpeg('-vf', 'split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=none',
           path('animation.gif'), frames=source)
   _ffmpeg('-c:v', 'libx264', '-crf', '10', '-pix_fmt', 'gray',
-          '-color_range', 'pc', path('gray.mkv'), frames=video_zoo.gray_source_frames())
+          '-color_range', 'pc', path('gray.mkv'),
+          frames=video_zoo.gray_source_frames())
   _ffmpeg('-vf', 'scale=out_color_matrix=bt709:out_range=tv', *_H264,
           '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc',
           'bt709', '-color_range', 'tv', path('bt709.mp4'), frames=source)

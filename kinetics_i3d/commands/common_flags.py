@@ -54,7 +54,7 @@ def define_precision_flag(what: str = 'the forward pass') -> None:
 
 def define_protocol_flags(
     flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """Defines the feature protocol's flags (`feature_protocols.Protocol`), --preset."""
+  """Defines the flags of a `feature_protocols.Protocol`, and --preset."""
   flags.DEFINE_string('fps', '25', 'Frame rate: a number of frames per '
                       'second, or native (the video\'s own frames).',
                       flag_values=flag_values)

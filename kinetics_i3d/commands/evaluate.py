@@ -14,15 +14,14 @@ labels, to an .npz (for other fusions, confusion matrices and the like).
 from __future__ import annotations
 
 import json
-import os
 from typing import Sequence
 
 from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
-from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import outputs
 from kinetics_i3d.datasets import sources
 from kinetics_i3d.models import precision
 from kinetics_i3d.models import streams
@@ -73,9 +72,8 @@ def main(argv: Sequence[str]) -> None:
   missing = [s for s in stream_names if not given[s]]
   if missing:
     raise app.UsageError(f'give a checkpoint for {", ".join(missing)}')
-  if FLAGS.logits_out and os.path.exists(FLAGS.logits_out):
-    raise errors.ExistingOutputError(
-        f'{FLAGS.logits_out} exists; give another --logits_out or remove it')
+  if FLAGS.logits_out:
+    outputs.check_absent(FLAGS.logits_out, 'logits_out')
   sources.check_exists(FLAGS.data)
   clips = {
       s: training_data.load(FLAGS.data, s, FLAGS.label_map,

@@ -77,7 +77,8 @@ def _unknown_beam_flags(args: Sequence[str]) -> List[str]:
   dask = False
   if any(arg.lstrip('-').startswith('dask_') for arg in args):
     try:  # Defines the Dask runner's options (--dask_client_address, ...).
-      from apache_beam.runners.dask import dask_runner  # pylint: disable=unused-import
+      # pylint: disable-next=unused-import
+      from apache_beam.runners.dask import dask_runner
       dask = True
     except ImportError:  # `beam_options` says so if the runner is asked for.
       pass
@@ -106,7 +107,8 @@ def beam_options(argv: Sequence[str]):
     InputError: --runner=DaskRunner without Dask installed.
   """
   # Beam takes a second to import: only the runs that need it pay.
-  from apache_beam.options import pipeline_options  # pylint: disable=g-import-not-at-top
+  # pylint: disable-next=g-import-not-at-top
+  from apache_beam.options import pipeline_options
   options = pipeline_options.PipelineOptions(list(argv))
   quiet = not any(arg.startswith('--default_sdk_harness_log_level')
                   for arg in argv)

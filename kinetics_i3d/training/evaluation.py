@@ -90,9 +90,7 @@ def report(logits: Dict[str, np.ndarray], labels: np.ndarray,
 
 def check_logits_path(path: str) -> None:
   """Raises ExistingOutputError if a file is at `path` (never replaced)."""
-  if os.path.exists(path):
-    raise errors.ExistingOutputError(
-        f'{path} exists; give another --logits_out or remove it')
+  outputs.check_absent(path, 'logits_out')
 
 
 def save_logits(path: str, logits: Mapping[str, np.ndarray],
