@@ -30,7 +30,7 @@ class ExportTest(absltest.TestCase):
     loaded = tf.saved_model.load(directory)
     self.assertEqual(
         set(loaded.signatures),
-        {'serving_default', 'logits', 'probabilities', 'features'})
+        {'serving_default', 'logits', 'probabilities', 'features', 'outputs'})
 
     # Two lengths through one signature; 193 pixels, the network's least.
     for frames in (9, 17):
@@ -63,6 +63,13 @@ class ExportTest(absltest.TestCase):
       np.testing.assert_allclose(
           features['flow_features'],
           tf.reduce_mean(flow_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
+          rtol=1e-4)
+      outputs = loaded.signatures['outputs'](rgb=x_rgb, flow=x_flow)
+      np.testing.assert_allclose(outputs['logits'], expected, atol=1e-4,
+                                 rtol=1e-4)
+      np.testing.assert_allclose(
+          outputs['flow_features'],
+          tf.reduce_mean(flow_points['Mixed_5c'], axis=[2, 3]), atol=1e-4,
           rtol=1e-4)
 
   def test_script_exports_bfloat16_then_refuses_existing_output(self):

@@ -46,7 +46,7 @@ from kinetics_i3d.video import progress as progress_lib
 from kinetics_i3d.video import windows as windows_lib
 
 __all__ = ['FEATURE_SIZE', 'CROPS', 'Protocol', 'Preset', 'PRESETS', 'preset',
-           'Features', 'video_features', 'extract', 'chunk_features',
+           'Features', 'video_features', 'extract', 'chunk_features', 'crop_views',
            'load_predictor']
 
 FEATURE_SIZE = 1024
@@ -136,8 +136,9 @@ class Features:
       np.save(f, self.features.astype(np.float32))
 
 
-def _crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
-  """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees."""
+def crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
+  """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees
+  with `crops` (one of `CROPS`)."""
   size = preprocessing.CROP_SIZE
   height, width = clip.shape[2:4]
   if crops == 'full':
@@ -190,7 +191,7 @@ def chunk_features(predictor: inference.Predictor,
   starts, ends, rows = [], [], []
   for window, result in inference.predict_windows(
       predictor, windows, batch_size,
-      lambda clip, stream: _crop_views(clip, stream, protocol.crops)):
+      lambda clip, stream: crop_views(clip, stream, protocol.crops)):
     starts.append(window.start_sec)
     ends.append(window.end_sec)
     rows.append(result['features'])
@@ -236,7 +237,8 @@ def extract(predictor: inference.Predictor,
 def load_predictor(streams: Sequence[str],
                    checkpoint_dir: Optional[str] = None,
                    imagenet_pretrained: bool = True,
-                   precision: str = 'float32') -> inference.Predictor:
+                   precision: str = 'float32',
+                   int8_dir: Optional[str] = None) -> inference.Predictor:
   """A predictor for `streams` from the released checkpoints.
 
   Args:
@@ -244,16 +246,20 @@ def load_predictor(streams: Sequence[str],
     checkpoint_dir: a folder of the released checkpoint folders; the user
       cache (filled on first use) when None.
     imagenet_pretrained: the *_imagenet checkpoints, else *_scratch.
-    precision: 'float32' or 'bfloat16' (where the device has it).
+    precision: one of `models.precision.PRECISIONS` ('int8': OpenVINO, an
+      `int8.runtime.Int8Predictor`).
+    int8_dir: with int8, the folder `i3d-quantize` wrote (the user cache
+      when None).
 
   Raises:
-    InputError: a checkpoint is missing, cannot be had or does not fit.
+    InputError: a checkpoint is missing, cannot be had or does not fit (or
+      for int8, see `pretrained.make_predictor`).
   """
   names = {s: streams_lib.checkpoint_name(s, imagenet_pretrained)
            for s in streams}
-  return inference.Predictor(
-      {s: pretrained.load(name, checkpoint=pretrained.checkpoint_path(
-          name, checkpoint_dir)) for s, name in names.items()}, precision)
+  return pretrained.make_predictor(
+      {s: (name, pretrained.checkpoint_path(name, checkpoint_dir))
+       for s, name in names.items()}, precision, int8_dir)
 
 
 def video_features(path: str,
@@ -284,7 +290,7 @@ def video_features(path: str,
     end_sec: where to stop.
     predictor: reuse one across calls; built from `checkpoint_dir` if None.
     checkpoint_dir: the released checkpoints (the user cache when None).
-    precision: 'float32' or 'bfloat16'.
+    precision: one of `models.precision.PRECISIONS`.
     flow_workers: processes computing optical flow (OpenCV).
     flow_backend: one of `optical_flow.BACKENDS`.
     batch_size: windows run together.

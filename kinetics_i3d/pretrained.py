@@ -20,7 +20,7 @@ their networks through it (with `checkpoint=` where a flag or a local copy
 names the files; `models.locations` finds them).
 """
 
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -165,7 +165,7 @@ class Predictor:
 
     Args:
       checkpoint_names: one released checkpoint per stream (see `info`).
-      precision: 'float32' or 'bfloat16' (see `predictor`).
+      precision: one of `models.precision.PRECISIONS` (see `predictor`).
 
     Raises:
       InputError: unknown names, two checkpoints of one stream, or different
@@ -184,8 +184,9 @@ class Predictor:
     self.names = tuple(w.name for w in entries)
     self.streams = tuple(stream_names)
     self.categories = categories(self.names[0])
-    self._predictor = inference.Predictor(
-        {w.stream: load(w.name) for w in entries}, precision)
+    self._predictor = make_predictor(
+        {w.stream: (w.name, checkpoint_path(w.name)) for w in entries},
+        precision)
     self.precision = self._predictor.precision
 
   def __call__(self,
@@ -227,8 +228,10 @@ def predictor(checkpoint_names: Sequence[str],
   Args:
     checkpoint_names: e.g. ['rgb_imagenet'], or ['rgb_imagenet',
       'flow_imagenet'].
-    precision: 'float32' or 'bfloat16' (which runs only where the device
-      does bfloat16 arithmetic; elsewhere float32 runs, with a warning).
+    precision: 'float32', 'bfloat16' (which runs only where the device
+      does bfloat16 arithmetic; elsewhere float32 runs, with a warning),
+      'auto', or 'int8' (OpenVINO on a model NNCF quantized, the `int8`
+      extra; `kinetics_i3d.int8`).
 
   Returns:
     A `Predictor`: `predictor(rgb=..., flow=...)`.
@@ -238,3 +241,33 @@ def predictor(checkpoint_names: Sequence[str],
       class counts.
   """
   return Predictor(checkpoint_names, precision)
+
+
+def make_predictor(checkpoints: Mapping[str, Tuple[str, str]],
+                   precision: str = 'float32',
+                   int8_dir: Optional[str] = None,
+                   concurrent_streams: bool = True):
+  """The compiled predictor of one or both streams, in any precision.
+
+  Args:
+    checkpoints: (released weights name, checkpoint prefix) by stream.
+    precision: one of `models.precision.PRECISIONS`.
+    int8_dir: with int8, the folder `i3d-quantize` wrote (the user cache
+      when None).
+    concurrent_streams: see `inference.Predictor`.
+
+  Returns:
+    An `inference.Predictor`, or for int8 an `int8.runtime.Int8Predictor`
+    (called the same way).
+
+  Raises:
+    InputError: a checkpoint cannot be had or does not fit; for int8, the
+      extra is missing or no model can be had.
+  """
+  if precision == 'int8':
+    from kinetics_i3d.int8 import store  # pylint: disable=g-import-not-at-top
+    return store.predictor(checkpoints, int8_dir)
+  return inference.Predictor(
+      {stream: load(name, checkpoint=path)
+       for stream, (name, path) in checkpoints.items()}, precision,
+      concurrent_streams=concurrent_streams)

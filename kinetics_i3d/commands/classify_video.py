@@ -76,6 +76,7 @@ def define_flags() -> None:
   flags.DEFINE_float('start_sec', None, 'Start time in seconds.')
   flags.DEFINE_float('end_sec', None, 'End time in seconds.')
   common_flags.define_precision_flag()
+  common_flags.define_int8_dir_flag()
   common_flags.define_color_matrix_flag()
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
@@ -165,12 +166,11 @@ def main(argv: Sequence[str]) -> None:
   class_names = locations.class_names(400, FLAGS.label_map)
   paths = _checkpoints()
   stream_names = tuple(paths)
-  models = {s: pretrained.load(streams.checkpoint_name(
-      s, FLAGS.imagenet_pretrained), checkpoint=path)
-            for s, path in paths.items()}
   # One stream after the other: 10 s windows of both would double the peak.
-  predictor = inference.Predictor(models, FLAGS.precision,
-                                  concurrent_streams=False)
+  predictor = pretrained.make_predictor(
+      {s: (streams.checkpoint_name(s, FLAGS.imagenet_pretrained), path)
+       for s, path in paths.items()}, FLAGS.precision, FLAGS.int8_dir,
+      concurrent_streams=False)
   with optical_flow.flow_engine(
       FLAGS.flow_backend,
       FLAGS.flow_workers if 'flow' in stream_names else 1) as tvl1:

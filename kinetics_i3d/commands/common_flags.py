@@ -49,7 +49,17 @@ def define_precision_flag(what: str = 'the forward pass') -> None:
       'bfloat16 arithmetic and it measured faster than float32 here (the '
       'first use measures, about a second); float32 elsewhere, with a line '
       'saying why. auto: the fastest measured of float32, bfloat16 and '
-      'float16. forced-bfloat16: bfloat16 however slow.')
+      'float16. forced-bfloat16: bfloat16 however slow. int8: the network '
+      'quantized by NNCF, run by OpenVINO (the int8 extra; the first run '
+      'calibrates on the sample videos unless i3d-quantize made a model).')
+
+
+def define_int8_dir_flag() -> None:
+  """Defines --int8_dir."""
+  flags.DEFINE_string(
+      'int8_dir', None,
+      'With --precision=int8: the folder i3d-quantize wrote the int8 models '
+      'to; default: the user cache, filled on first use.')
 
 
 def define_protocol_flags(

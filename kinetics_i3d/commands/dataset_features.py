@@ -49,6 +49,7 @@ from kinetics_i3d.video import optical_flow
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 features = lazy_modules.load('kinetics_i3d.pipelines.features')
+features_lib = lazy_modules.load('kinetics_i3d.features')
 manifests = lazy_modules.load('kinetics_i3d.datasets.manifests')
 
 FLAGS = flags.FLAGS
@@ -71,6 +72,7 @@ def define_flags() -> None:
       'The released checkpoints, a path every worker can read (default: '
       'data/checkpoints where it holds them, else the user cache).')
   common_flags.define_precision_flag()
+  common_flags.define_int8_dir_flag()
   flags.DEFINE_integer('clips_per_shard', 256,
                        'Manifest input: clips per output file, about.')
   flags.DEFINE_string(
@@ -118,9 +120,13 @@ def _run_pipeline(argv: Sequence[str], protocol: feature_protocols.Protocol,
       [streams_lib.checkpoint_name(s, True) for s in streams],
       FLAGS.checkpoint_dir)
   settings = features.Settings(streams, directory, protocol, FLAGS.precision,
-                               FLAGS.flow_backend, FLAGS.color_matrix)
+                               FLAGS.flow_backend, FLAGS.color_matrix,
+                               FLAGS.int8_dir)
   # Fails here, with one line, rather than in every worker.
   features.check_checkpoints(settings)
+  if FLAGS.precision == 'int8':  # Made here once, not in every worker.
+    features_lib.load_predictor(streams, directory, precision='int8',
+                                int8_dir=FLAGS.int8_dir)
   beam_options = options.beam_options(argv[1:])
   if inputs:
     try:

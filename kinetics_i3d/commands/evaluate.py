@@ -61,6 +61,7 @@ def define_flags() -> None:
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  precision.refuse_int8(FLAGS.precision, 'evaluate.py')
   if FLAGS.stream == 'joint':
     stream_names = ('rgb', 'flow')
     given = {'rgb': FLAGS.rgb_checkpoint, 'flow': FLAGS.flow_checkpoint}

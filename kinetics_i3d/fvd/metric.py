@@ -28,6 +28,7 @@ import tensorflow as tf
 from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import precision as precision_lib
 
 # The released checkpoint that holds TF-Hub's i3d-kinetics-400 weights.
 CHECKPOINT = 'rgb_imagenet'
@@ -76,6 +77,7 @@ class Embedder(tf.Module):
       MissingFileError, CheckpointError: the checkpoint cannot be used.
     """
     super().__init__(name='fvd_embedder')
+    precision_lib.refuse_int8(precision, 'FVD')
     checkpoint = checkpoint or pretrained.checkpoint_path(CHECKPOINT)
     self._predictor = inference.Predictor(
         {'rgb': pretrained.load(CHECKPOINT, checkpoint=checkpoint)}, precision)

@@ -7,9 +7,13 @@ size and number of frames (one input per stream: `rgb` and/or `flow`):
 * `logits`: {'logits': [batch, num_classes]} (summed over streams);
 * `probabilities`: {'probabilities': [batch, num_classes]} (softmax);
 * `features`: {'<stream>_features': [batch, 1024]}, Mixed_5c averaged over
-  space and time.
+  space and time;
+* `outputs`: the logits and each stream's Mixed_5c averaged over space only,
+  {'logits': [batch, num_classes], '<stream>_features': [batch, time,
+  1024]}: everything the network computes, for runtimes that convert one
+  signature (OpenVINO's `convert_model` reads `serving_default`).
 
-`serving_default` is `logits`.
+`serving_default` is `logits` unless `export` is told otherwise.
 """
 
 import tensorflow as tf
@@ -26,18 +30,26 @@ def _specs(predictor: inference.Predictor):
   }
 
 
+SIGNATURES = ('logits', 'probabilities', 'features', 'outputs')
+
+
 def export(predictor: inference.Predictor, output_dir: str,
-           overwrite: bool = False) -> None:
+           overwrite: bool = False, default: str = 'logits') -> None:
   """Writes a SavedModel serving `predictor`.
 
   Args:
     predictor: the folded streams.
     output_dir: the SavedModel folder.
     overwrite: replace an existing folder.
+    default: the signature `serving_default` is, one of `SIGNATURES`.
 
   Raises:
     ExistingOutputError: `output_dir` exists and `overwrite` is False.
+    ValueError: unknown `default`.
   """
+  if default not in SIGNATURES:
+    raise ValueError(f'default must be one of {", ".join(SIGNATURES)}, got '
+                     f'{default!r}')
   if tf.io.gfile.exists(output_dir) and not overwrite:
     raise errors.ExistingOutputError(
         f'{output_dir} exists; pass --overwrite to replace it')
@@ -61,13 +73,13 @@ def export(predictor: inference.Predictor, output_dir: str,
         for s in predictor.streams
     }
 
-  module.logits, module.probabilities, module.features = (logits,
-                                                          probabilities,
-                                                          features)
-  signatures = {
-      'serving_default': logits,
-      'logits': logits,
-      'probabilities': probabilities,
-      'features': features,
-  }
+  @tf.function(input_signature=[specs])
+  def outputs(clips):
+    return predictor.run(clips)
+
+  signatures = {'logits': logits, 'probabilities': probabilities,
+                'features': features, 'outputs': outputs}
+  for name, function in signatures.items():
+    setattr(module, name, function)
+  signatures['serving_default'] = signatures[default]
   tf.saved_model.save(module, output_dir, signatures=signatures)

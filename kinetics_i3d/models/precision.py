@@ -16,6 +16,11 @@ What can be asked for (`PRECISIONS`):
   7.0 or newer) by the same measurement; float16's rounding error is below
   bfloat16's. float32 unless another measured `MIN_SPEEDUP` times faster.
 - 'forced-bfloat16': bfloat16 whatever it costs, for studying its numerics.
+- 'int8': the network quantized by NNCF, run by OpenVINO (`kinetics_i3d.int8`,
+  the `int8` extra), for corpus-scale features and classification; not
+  TensorFlow, so `choose` does not take it, and the commands that exist to
+  match reference numbers (evaluate_sample, evaluate, FVD) refuse it
+  (`refuse_int8`).
 """
 
 import ctypes
@@ -26,12 +31,13 @@ from typing import Callable, FrozenSet, Optional, Tuple
 
 from absl import logging
 
+from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 
 # Measures (with TensorFlow) and imports this module: loaded when first used.
 calibration = lazy_modules.load('kinetics_i3d.models.calibration')
 
-PRECISIONS = ('float32', 'bfloat16', 'auto', 'forced-bfloat16')
+PRECISIONS = ('float32', 'bfloat16', 'auto', 'forced-bfloat16', 'int8')
 # The arithmetics a network can run in.
 ARITHMETICS = ('float32', 'bfloat16', 'float16')
 # A faster arithmetic runs only when it measured at least this much faster.
@@ -210,11 +216,14 @@ def choose(requested: str,
     One of `ARITHMETICS`.
 
   Raises:
-    ValueError: unknown precision.
+    ValueError: unknown precision, or int8 (which TensorFlow does not run).
   """
   if requested not in PRECISIONS:
     raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, '
                      f'got {requested!r}')
+  if requested == 'int8':
+    raise ValueError('int8 runs through OpenVINO, not TensorFlow: build it '
+                     'with kinetics_i3d.int8.store.predictor')
   if requested == 'float32':
     return 'float32'
   if requested == 'forced-bfloat16':
@@ -245,3 +254,18 @@ def choose(requested: str,
                  ', '.join(f'{name} {measured.speedup(name):.2f}x'
                            for name in candidates))
   return chosen
+
+
+def refuse_int8(requested: str, what: str) -> None:
+  """Raises InputError when int8 is asked of a command that reproduces
+  reference numbers.
+
+  Args:
+    requested: the precision asked for.
+    what: the command or metric, e.g. 'FVD'.
+  """
+  if requested == 'int8':
+    raise errors.InputError(
+        f'{what} does not run int8: it exists to match the reference '
+        'numbers, and int8 moves them (features to a cosine of about 0.995 '
+        'of float32\'s); use float32')

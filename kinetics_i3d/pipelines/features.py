@@ -65,10 +65,12 @@ class Settings:
       None for each worker's user cache.
     protocol: frame rate, windows and crops (shards hold 25 fps frames:
       their protocol's rate is 25 or native).
-    precision: 'float32' or 'bfloat16'.
+    precision: one of `models.precision.PRECISIONS`.
     flow_backend: one of `optical_flow.BACKENDS` (manifest input).
     color_matrix: the colour policy, one of `display.COLOR_MATRICES`
       (manifest input).
+    int8_dir: with int8, the int8 models' folder (a path every worker
+      sees), or None for each worker's user cache.
   """
   streams: Tuple[str, ...] = ('rgb',)
   checkpoint_dir: Optional[str] = None
@@ -76,6 +78,7 @@ class Settings:
   precision: str = 'float32'
   flow_backend: str = 'auto'
   color_matrix: str = display.DEFAULT_COLOR_MATRIX
+  int8_dir: Optional[str] = None
 
 
 def check_checkpoints(settings: Settings) -> None:
@@ -197,7 +200,8 @@ class ClipFeatures(beam.DoFn):
   def setup(self):
     self._predictor = features_lib.load_predictor(
         self._settings.streams, self._settings.checkpoint_dir,
-        precision=self._settings.precision)
+        precision=self._settings.precision,
+        int8_dir=self._settings.int8_dir)
     if 'flow' in self._settings.streams:
       self._engine = optical_flow.flow_engine(self._settings.flow_backend)
 

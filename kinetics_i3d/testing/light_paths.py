@@ -11,7 +11,8 @@ TensorFlow, Beam and matplotlib that it imported. A command that answers
 import importlib
 import sys
 
-HEAVY = ('tensorflow', 'apache_beam', 'matplotlib', 'sonnet')
+HEAVY = ('tensorflow', 'apache_beam', 'matplotlib', 'sonnet', 'openvino',
+         'nncf')
 MARKER = 'heavy modules:'
 
 
