@@ -229,8 +229,10 @@ class MeasuredChoiceTest(_Machine):
     self.assertEqual(precision.choose('float32'), 'float32')
     with self.assertRaisesRegex(
         ValueError, 'precision must be one of float32, bfloat16, auto, '
-        "forced-bfloat16, got 'float64'"):
+        "forced-bfloat16, int8, got 'float64'"):
       precision.choose('float64')
+    with self.assertRaisesRegex(ValueError, 'int8 runs through OpenVINO'):
+      precision.choose('int8')
 
 
 class MeasureTest(absltest.TestCase):
