@@ -3,13 +3,14 @@
 A fixed synthetic video (a moving texture, 320x180 at 30 fps, as THUMOS14's
 videos are; --seconds long) goes through `features.video_features` with the
 preset's protocol (native frame rate, 16-frame windows every 4 frames, ten
-crops), RGB alone and two-stream, in float32 and (where the machine runs it)
-bfloat16, side by side. For each: the inputs alone (decoding, resizing and
+crops), RGB alone and two-stream, in float32, (where the machine runs it)
+bfloat16 and (with the int8 extra) int8, side by side. For each: the inputs alone (decoding, resizing and
 TV-L1 flow of the whole video), the network alone on those inputs, and the
 whole extraction, where the next chunk's inputs are made beside the network
 (`video.prefetch`); then video seconds per second, and the network's share
 of the wall time (100% when the network never waits for its inputs).
-Random weights: the speed does not depend on them.
+Random weights (int8: quantized by the project's recipe on random inputs):
+the speed does not depend on them.
 
   python benchmarks/feature_benchmark.py [--seconds=4] [--json]
 """
@@ -26,7 +27,9 @@ from kinetics_i3d import features
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
+from kinetics_i3d.int8 import runtime
 from kinetics_i3d.models import precision
+from kinetics_i3d.testing import int8_models
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import synthetic_videos
 from kinetics_i3d.video import optical_flow
@@ -55,8 +58,11 @@ def _rows(video: str, names: Tuple[str, ...], models, protocol,
         fps=None)))
   supported, _ = precision.bfloat16_support()
   rows = []
-  for asked in ('float32', 'bfloat16') if supported else ('float32',):
-    predictor = inference.Predictor({s: models[s] for s in names}, asked)
+  for asked in (('float32',) + (('bfloat16',) if supported else ()) +
+                (('int8',) if runtime.available() else ())):
+    predictor = (int8_models.speed_predictor(models, names)
+                 if asked == 'int8' else
+                 inference.Predictor({s: models[s] for s in names}, asked))
     # A first run traces the network and warms oneDNN's kernels.
     features.chunk_features(predictor, chunks[:1], protocol)
     network = machine.seconds(
@@ -72,8 +78,8 @@ def _rows(video: str, names: Tuple[str, ...], models, protocol,
         'video_seconds_per_second': result[0].num_frames / _FPS / total,
         'network_share': network / total,
     })
-  if len(rows) == 2:
-    rows[1]['speedup_on_float32'] = rows[0]['seconds'] / rows[1]['seconds']
+  for row in rows[1:]:
+    row['speedup_on_float32'] = rows[0]['seconds'] / row['seconds']
   return rows
 
 

@@ -3,10 +3,13 @@
 Fixed, seeded inputs and weights; a warm-up call, then the median of
 --repeats timed calls of the compiled inference path (`kinetics_i3d.models.
 inference.Predictor`: batch norm folded, one `tf.function`). For RGB, Flow
-and joint, at 79 frames batch 1 and 64 frames batch 8, in float32 and
-bfloat16 (bfloat16 runs only where the CPU has bfloat16 arithmetic; elsewhere
-the row says so), it reports seconds per clip, clips per second, GFLOP/s and
-the fraction of the machine's FP32 peak. Each setting runs in its own process
+and joint, at 79 frames batch 1 and 64 frames batch 8, in float32, bfloat16
+(bfloat16 runs only where the CPU has bfloat16 arithmetic; elsewhere the row
+says so) and int8 (`kinetics_i3d.int8`: OpenVINO on the same network NNCF
+quantized by the project's recipe, calibrated on 10 seeded random inputs:
+speed does not depend on the calibration; rows only with the int8 extra),
+it reports seconds per clip, clips per second, GFLOP/s and the fraction of
+the machine's FP32 peak (int8 rows: of its int8 peak, `_INT8_PER_FP32`). Each setting runs in its own process
 (the script runs itself with --child), since TensorFlow reads them when it
 is imported:
 
@@ -32,7 +35,10 @@ pools, biases and ReLUs are left out. Each row is set against two figures:
   and /proc/cpuinfo (`testing.machine.clock_ghz`);
 - the measured ceiling of its precision: the best `tf.matmul` rate of the
   same process (`testing.machine.matmul_ceiling`), what TensorFlow's kernels
-  reach on this machine.
+  reach on this machine (none for int8);
+- int8 rows: the int8 peak, the FP32 peak times the multiply-adds one
+  instruction does per 32-bit lane: 4 with VNNI (VPDPBUSD), 2 without
+  (VPMADDUBSW, whose 16-bit sums need a second instruction to widen).
 
 Where a row falls short of the goals (float32 at 85% of its ceiling,
 bfloat16 at 80% of its ceiling, and on AMX 3.5x its float32 row), a run with
@@ -62,6 +68,8 @@ from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import calibration
 from kinetics_i3d.models import precision
+from kinetics_i3d.int8 import runtime
+from kinetics_i3d.testing import int8_models
 from kinetics_i3d.testing import machine
 from kinetics_i3d.testing import repo_paths
 
@@ -84,6 +92,9 @@ _CONFIGS = ((79, 1), (64, 8))
 # bfloat16's speed-up on its float32 row.
 _GOALS = {'float32': 0.85, 'bfloat16': 0.80}
 _BFLOAT16_SPEEDUP_GOAL = 3.5
+# int8's goal on a CPU with VNNI: this many times its float32 row.
+_INT8_SPEEDUP_GOAL = 2.5
+_VNNI_FLAGS = ('avx512_vnni', 'avx_vnni')
 _TOP_LAYERS = 3
 _MARK = 'inference_benchmark row'
 
@@ -129,7 +140,7 @@ def _measure() -> Dict[str, object]:
     models[stream] = i3d.InceptionI3d()
     checkpoints.build(models[stream], channels)
   supported, reason = precision.bfloat16_support()
-  arithmetics = ('float32', 'bfloat16')
+  arithmetics = ('float32', 'bfloat16') + (('int8',) if runtime.available() else ())
   ceilings = {} if _PROFILE.value else {
       p: machine.matmul_ceiling(p) for p in arithmetics
       if p == 'float32' or supported}
@@ -155,24 +166,35 @@ def _measure() -> Dict[str, object]:
           continue
         if asked == 'bfloat16':
           row['calibration'] = choice
-        # bfloat16 rows run it whatever the calibration decides.
-        predictor = inference.Predictor(
-            {s: models[s] for s in names},
-            'forced-bfloat16' if asked == 'bfloat16' else asked)
+        if asked == 'int8':
+          if _PROFILE.value:  # oneDNN's verbose lines are TensorFlow's.
+            continue
+          predictor = int8_models.speed_predictor(models, names)
+        else:
+          # bfloat16 rows run it whatever the calibration decides.
+          predictor = inference.Predictor(
+              {s: models[s] for s in names},
+              'forced-bfloat16' if asked == 'bfloat16' else asked)
         if _PROFILE.value:
           profile(predictor, inputs, row)
           continue
-        gflops = sum(conv_gflops(predictor.networks[s], inputs[s].shape)
-                     for s in names)
+        gflops = sum(conv_gflops(inference.FoldedI3D(models[s]),
+                                 inputs[s].shape) for s in names)
         elapsed = seconds(predictor, inputs)
         row.update(seconds_per_clip=elapsed / batch,
                    clips_per_second=batch / elapsed,
                    gflop_per_clip=gflops / batch,
-                   gflop_per_second=gflops / elapsed,
-                   fraction_of_ceiling=gflops / elapsed / ceilings[asked][
-                       'gflops'])
+                   gflop_per_second=gflops / elapsed)
+        if asked in ceilings:
+          row['fraction_of_ceiling'] = (gflops / elapsed /
+                                        ceilings[asked]['gflops'])
   return {'rows': rows, 'ceilings': ceilings,
           'amx': precision.amx_in_use()}
+
+
+def _int8_per_fp32() -> int:
+  """int8 multiply-adds per instruction and 32-bit lane, against one FMA."""
+  return 4 if precision.cpu_flags() & set(_VNNI_FLAGS) else 2
 
 
 def _row_key(row: Dict[str, object]) -> Tuple[object, ...]:
@@ -190,10 +212,17 @@ def _short_rows(rows: List[Dict[str, object]],
     if 'seconds_per_clip' not in row:
       continue
     reasons = []
-    goal = _GOALS[row['precision']]
-    if row['fraction_of_ceiling'] < goal:
+    goal = _GOALS.get(row['precision'])
+    if goal and row['fraction_of_ceiling'] < goal:
       reasons.append(f'{100 * row["fraction_of_ceiling"]:.0f}% of the '
                      f'{row["precision"]} ceiling (goal {100 * goal:.0f}%)')
+    if row['precision'] == 'int8':
+      speedup = (float32[_row_key(row)[:3]]['seconds_per_clip'] /
+                 row['seconds_per_clip'])
+      row['speedup_on_float32'] = speedup
+      if _int8_per_fp32() == 4 and speedup < _INT8_SPEEDUP_GOAL:
+        reasons.append(f'{speedup:.2f}x float32 (goal {_INT8_SPEEDUP_GOAL}x '
+                       'with VNNI)')
     if row['precision'] == 'bfloat16':
       speedup = (float32[_row_key(row)[:3]]['seconds_per_clip'] /
                  row['seconds_per_clip'])
@@ -265,6 +294,9 @@ def _run_setting(name: str, variables: Dict[str, str],
   for row in rows:
     if 'gflop_per_second' in row:
       row['fraction_of_fp32_peak'] = row['gflop_per_second'] / peak.gflops
+      if row['precision'] == 'int8':
+        row['fraction_of_int8_peak'] = row['gflop_per_second'] / (
+            peak.gflops * _int8_per_fp32())
   short = _short_rows(rows, measured['amx'])
   if short and probe['isa'] != 'none':
     profiles = _layer_profiles(environment)
@@ -290,9 +322,11 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
           f'FMA units = {peak["gflops"]:.0f} GFLOP/s; measured tf.matmul '
           f'ceilings: {ceilings}; evaluate_sample.py --eval_type=rgb end to '
           f'end {result["evaluate_sample_rgb_seconds"]:.2f} s')
+  print(f'int8 peak: the FP32 peak x {_int8_per_fp32()} (VNNI: 4, else 2).')
   print('\n| setting | streams | frames x batch | precision | s/clip | '
-        'clips/s | GFLOP/s | of FP32 peak | of its measured ceiling | '
-        'calibration: bfloat16 speed-up, --precision=bfloat16 runs |')
+        'clips/s | GFLOP/s | of FP32 peak | of its measured ceiling '
+        '(int8: of the int8 peak) | calibration: bfloat16 speed-up, '
+        '--precision=bfloat16 runs |')
   print('|---|---|---|---|---|---|---|---|---|---|')
   for result in results:
     for r in result['rows']:
@@ -301,11 +335,11 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
       if 'not_run' in r:
         print(f'{head} not run: {r["not_run"]} | | | | | float32 |')
         continue
+      ceiling = r.get('fraction_of_ceiling', r.get('fraction_of_int8_peak'))
       print(f'{head} {r["seconds_per_clip"]:.3f} | '
             f'{r["clips_per_second"]:.2f} | {r["gflop_per_second"]:.0f} | '
             f'{100 * r["fraction_of_fp32_peak"]:.0f}% | '
-            f'{100 * r["fraction_of_ceiling"]:.0f}% | '
-            f'{r.get("calibration", "")} |')
+            f'{100 * ceiling:.0f}% | {r.get("calibration", "")} |')
   off, on = results[0]['rows'], results[1]['rows']
   print('\noneDNN on against off, same run:')
   for r_off, r_on in zip(off, on):
@@ -313,15 +347,17 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
       print(f'- {r_on["eval_type"]} {r_on["frames"]} x {r_on["batch"]} '
             f'{r_on["precision"]}: '
             f'{r_off["seconds_per_clip"] / r_on["seconds_per_clip"]:.2f}x')
-  print('\nbfloat16 against float32, same run:')
+  print('\nbfloat16 and int8 against float32, same run:')
   for result in results:
     for r in result['rows']:
       if 'speedup_on_float32' in r:
         print(f'- {result["setting"]}, {r["eval_type"]} {r["frames"]} x '
-              f'{r["batch"]}: {r["speedup_on_float32"]:.2f}x')
+              f'{r["batch"]} {r["precision"]}: '
+              f'{r["speedup_on_float32"]:.2f}x')
   print('\nRows below the goals (float32 at 85% of its ceiling; bfloat16 at '
-        f'80% of its ceiling and, on AMX, {_BFLOAT16_SPEEDUP_GOAL}x float32), '
-        'and the layers that take their time:')
+        f'80% of its ceiling and, on AMX, {_BFLOAT16_SPEEDUP_GOAL}x float32; '
+        f'int8 with VNNI at {_INT8_SPEEDUP_GOAL}x float32), and the layers '
+        'that take their time:')
   for result in results:
     for r in result['rows']:
       if 'shortfall' not in r:

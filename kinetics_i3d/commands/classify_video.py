@@ -2,7 +2,7 @@
 
   python classify_video.py VIDEO [--eval_type=joint] [--top_k=20] [--json]
       [--timeline] [--plot=timeline.png] [--window_sec=10 --stride_sec=10]
-      [--start_sec=S --end_sec=E]
+      [--start_sec=S --end_sec=E] [--precision=float32|bfloat16|auto|int8]
 
 Streams the video through the preprocessing (see
 `kinetics_i3d/video/preprocessing.py`) and the network in windows of

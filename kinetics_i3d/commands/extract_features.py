@@ -4,7 +4,7 @@ reads them.
   python extract_features.py INPUT... --out DIR [--eval_type=rgb|flow|joint]
       [--fps=25|native|N] [--window=64] [--stride=64] [--center_windows]
       [--crops=center|ten|full] [--preset=thumos14|activitynet]
-      [--format=npz|npy] [--precision=float32|bfloat16]
+      [--format=npz|npy] [--precision=float32|bfloat16|auto|int8]
 
 INPUT is a video, an `.npy` clip (`X_rgb.npy` or `X_flow.npy`, as
 `preprocess_video.py` writes; for `joint` the other stream's file must lie

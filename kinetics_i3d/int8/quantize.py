@@ -11,10 +11,13 @@ or flow) and the logits kept in float. Calibration runs on inputs of one
 fixed shape, [1, 32, 224, 224, C]; the model written takes any shape again.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import json
+import logging
 import os
+import sys
 import tempfile
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -78,18 +81,23 @@ def quantize_network(model, inputs: Sequence[np.ndarray]):
   nncf = runtime.require('nncf')
   from nncf.quantization import advanced_parameters  # pylint: disable=g-import-not-at-top
   from nncf.quantization import range_estimator  # pylint: disable=g-import-not-at-top
+  # NNCF logs its INFO lines and draws its progress bars on stdout, which
+  # the commands keep for their results: warnings only, bars on stderr.
+  nncf.set_log_level(logging.WARNING)
   fixed = model.clone()
   shape = list(inputs[0].shape)
   fixed.reshape(shape)
   convolutions = _convolutions(fixed)
-  quantized = nncf.quantize(
-      fixed, nncf.Dataset(inputs), subset_size=len(inputs),
-      preset=nncf.QuantizationPreset.PERFORMANCE,
-      ignored_scope=nncf.IgnoredScope(names=[convolutions[0],
-                                             convolutions[-1]]),
-      advanced_parameters=advanced_parameters.AdvancedQuantizationParameters(
-          activations_range_estimator_params=(
-              range_estimator.RangeEstimatorParametersSet.MINMAX)))
+  with contextlib.redirect_stdout(sys.stderr):
+    quantized = nncf.quantize(
+        fixed, nncf.Dataset(inputs), subset_size=len(inputs),
+        preset=nncf.QuantizationPreset.PERFORMANCE,
+        ignored_scope=nncf.IgnoredScope(names=[convolutions[0],
+                                               convolutions[-1]]),
+        advanced_parameters=(
+            advanced_parameters.AdvancedQuantizationParameters(
+                activations_range_estimator_params=(
+                    range_estimator.RangeEstimatorParametersSet.MINMAX))))
   quantized.reshape([-1, -1, -1, -1, shape[-1]])
   return quantized
 

@@ -9,6 +9,7 @@ of the last few shapes are kept.
 
 import collections
 import importlib
+import importlib.util
 from typing import Dict, Mapping, Tuple
 
 import numpy as np
@@ -36,6 +37,12 @@ def require(module: str):
     raise MissingExtraError(
         f'int8 inference runs through OpenVINO on a model quantized by NNCF, '
         f'and {module} is not installed ({error}): {EXTRA}') from None
+
+
+def available() -> bool:
+  """Whether OpenVINO and NNCF are installed."""
+  return all(importlib.util.find_spec(m) is not None
+             for m in ('openvino', 'nncf'))
 
 
 def versions() -> Dict[str, str]:

@@ -7,22 +7,38 @@ import sys
 from unittest import mock
 
 from absl.testing import absltest
+import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d.downloads import cache
+from kinetics_i3d.int8 import calibration_set
+from kinetics_i3d.int8 import fidelity
 from kinetics_i3d.int8 import quantize
 from kinetics_i3d.int8 import runtime
 from kinetics_i3d.int8 import store
-from kinetics_i3d.testing import int8_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.testing import script_testing
+
+
+def _write_model(directory: str, checkpoint: str) -> quantize.Result:
+  """A model folder as `quantize.build` writes it, of a one-op network (what
+  is kept and checked does not depend on the network)."""
+  openvino = runtime.require('openvino')
+  inputs = openvino.opset13.parameter([1, 4], np.float32)
+  network = openvino.Model([openvino.opset13.relu(inputs)], [inputs])
+  videos = calibration_set.Split([calibration_set.Video('a.mp4')],
+                                 [calibration_set.Video('b.mp4')])
+  record = quantize.provenance('rgb_imagenet', checkpoint, videos, 300, 100,
+                               'bt601')
+  measured = fidelity.Fidelity(100, 0.996, 0.99, 0.99, 0.95, 1.0, 100.0)
+  quantize.write(network, record, measured, directory)
+  return quantize.Result(directory, record, measured, {})
 
 
 class StoreTest(absltest.TestCase):
 
   def setUp(self):
     super().setUp()
-    self.made = int8_models.small_model()
     self.checkpoint = repo_paths.registry_checkpoint()
     home = self.create_tempdir().full_path
     self.enter_context(mock.patch.dict(os.environ,
@@ -33,15 +49,13 @@ class StoreTest(absltest.TestCase):
     def build(weights_name, checkpoint, videos, output_dir, color_matrix):
       del videos, color_matrix  # The sample videos are not needed here.
       self.builds.append((weights_name, checkpoint))
-      shutil.rmtree(output_dir, ignore_errors=True)  # As the real one.
-      shutil.copytree(self.made.directory, output_dir)
-      return self.made
+      return _write_model(output_dir, checkpoint)
 
     self.enter_context(mock.patch.object(quantize, 'build', build))
     self.enter_context(mock.patch.object(store, 'sample_split', lambda: None))
 
-  def _cache_the_small_model(self):
-    shutil.copytree(self.made.directory, self.cached)
+  def _cache_a_model(self):
+    _write_model(self.cached, self.checkpoint)
 
   def _edit_provenance(self, edit):
     path = os.path.join(self.cached, quantize.PROVENANCE_FILE)
@@ -58,7 +72,7 @@ class StoreTest(absltest.TestCase):
     return [r.getMessage() for r in logs.records]
 
   def test_a_cached_model_is_reused(self):
-    self._cache_the_small_model()
+    self._cache_a_model()
     for _ in range(2):
       self.assertIsNotNone(store.model('rgb_imagenet', self.checkpoint))
     self.assertEqual(self.builds, [])
@@ -94,7 +108,7 @@ class StoreTest(absltest.TestCase):
     for name, damage in damages.items():
       with self.subTest(name):
         shutil.rmtree(self.cached, ignore_errors=True)
-        self._cache_the_small_model()
+        self._cache_a_model()
         damage()
         self.builds.clear()
         warnings = self._model_logging_warnings()
@@ -106,8 +120,7 @@ class StoreTest(absltest.TestCase):
 
   def test_a_stale_model_in_a_users_folder_is_an_error_not_replaced(self):
     folder = self.create_tempdir().full_path
-    shutil.copytree(self.made.directory,
-                    store.model_dir(folder, 'rgb_imagenet'))
+    _write_model(store.model_dir(folder, 'rgb_imagenet'), self.checkpoint)
     with open(os.path.join(folder, 'rgb_imagenet',
                            quantize.MODEL_FILE), 'w') as f:
       f.write('<not a model')
