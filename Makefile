@@ -4,14 +4,17 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-slow install install-gpu registry-data evaluate-all clean
+.PHONY: demo test test-slow docs docs-serve install install-gpu registry-data \
+	evaluate-all clean
 
 # The virtual environment with the pinned dependencies and this project.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-base.txt pyproject.toml setup.py
+$(VENV)/.installed: requirements.txt requirements-base.txt requirements-docs.txt \
+    pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+	    -r requirements-docs.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
 	    --no-build-isolation -e .
 	touch $@
@@ -21,7 +24,8 @@ $(VENV)/.installed: requirements.txt requirements-base.txt pyproject.toml setup.
 install-gpu:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip uninstall --quiet --yes tensorflow-cpu
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-gpu.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-gpu.txt \
+	    -r requirements-docs.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps \
 	    --no-build-isolation -e .
 	touch $(VENV)/.installed
@@ -35,9 +39,18 @@ registry-data: install
 demo: install
 	bash demo.sh $(PY)
 
-# The test suite (a few minutes on two cores).
+# The test suite (a few minutes on two cores); docs_test.py builds the
+# documentation site strictly.
 test: registry-data
 	$(PY) -m pytest -q --durations=10
+
+# The documentation site, built strictly into build/site, or served while
+# docs/ is edited.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
 
 # The longest training tests, left out of `make test`.
 test-slow: registry-data

@@ -7,6 +7,7 @@ decoy `i3d.py` and a decoy `evaluate` package, as a researcher's folder
 might, with a user cache prepared here.
 """
 
+import glob
 import json
 import os
 import re
@@ -29,7 +30,7 @@ _DECOY = 'raise ImportError("the decoy was imported")\n'
 # The README's numbers for the cyclist of bikes.mp4 (4 s to 5.6 s), printed to
 # six decimals by the float32 folded network.
 _NORM, _TOP_LOGIT = 86.490929, 15.507651
-_EXAMPLE_MARK = '=== README example: '
+_EXAMPLE_MARK = '=== example: '
 
 
 def _run(command, **kwargs):
@@ -49,13 +50,17 @@ def _clean_tree(destination: str) -> None:
       shutil.copy2(source, target)
 
 
-def _readme_examples() -> Dict[str, str]:
-  """The README's library examples: each ```python block after a line
-  `<!-- example: NAME -->`, by name."""
-  with open(os.path.join(repo_paths.ROOT, 'README.md'), encoding='utf-8') as f:
-    text = f.read()
-  return dict(re.findall(r'<!-- example: (\w+) -->\n```python\n(.*?)```',
-                         text, re.DOTALL))
+def _documented_examples() -> Dict[str, str]:
+  """The library examples of the README and the documentation's pages: each
+  ```python block after a line `<!-- example: NAME -->`, by name."""
+  examples = {}
+  for path in [os.path.join(repo_paths.ROOT, 'README.md')] + sorted(
+      glob.glob(os.path.join(repo_paths.ROOT, 'docs', '*.md'))):
+    with open(path, encoding='utf-8') as f:
+      examples.update(re.findall(
+          r'<!-- example: (\w+) -->\n```python\n(.*?)```', f.read(),
+          re.DOTALL))
+  return examples
 
 
 class WheelTest(absltest.TestCase):
@@ -127,9 +132,9 @@ class WheelTest(absltest.TestCase):
   def test_research_code_and_readme_examples_from_another_folder(self):
     # Run in the folder of the decoys, which come first on sys.path: the
     # package must not import them (the decoy i3d.py raises if imported).
-    examples = _readme_examples()
-    self.assertEqual(sorted(examples),
-                     ['classify', 'features', 'flow', 'fvd', 'restore'])
+    examples = _documented_examples()
+    self.assertEqual(sorted(examples), ['classify', 'features', 'flow',
+                                        'front_page', 'fvd', 'restore'])
     shutil.copy(repo_paths.registry_video('bikes.mp4'),
                 os.path.join(self.work, 'video.mp4'))
     rng = np.random.default_rng(0)
@@ -155,7 +160,7 @@ class WheelTest(absltest.TestCase):
     runner = ('import json, sys\n'
               'for name, code in json.loads(sys.argv[1]).items():\n'
               '  print(_MARK + name, flush=True)\n'
-              '  exec(compile(code, "README example " + name, "exec"), {})\n'
+              '  exec(compile(code, "example " + name, "exec"), {})\n'
               ).replace('_MARK', repr(_EXAMPLE_MARK))
     result = self._in_work(self.python, '-c', runner,
                            json.dumps({'imports': imports, **examples}))
@@ -173,6 +178,8 @@ class WheelTest(absltest.TestCase):
     self.assertRegex(printed['features'],
                      r'^\(2, 1024\) \[4\.\s+4\.64\] \[4\.64\s+5\.28\]')
     self.assertRegex(printed['fvd'], r"'fvd': [0-9.]+, .*'kvd'")
+    self.assertEqual(printed['front_page'].splitlines(),
+                     ['riding mountain bike', '(1, 1024)'])
     flow = printed['flow'].split()
     # 2 frames at 25 fps, resized to a 256-pixel short side; the flow clipped
     # to 20 pixels and scaled to [-1, 1].

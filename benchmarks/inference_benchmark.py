@@ -46,7 +46,7 @@ bfloat16 at 80% of its ceiling, and on AMX 3.5x its float32 row), a run with
 time (`testing.machine.onednn_layer_times`).
 
   python benchmarks/inference_benchmark.py [--repeats=3] [--emulate_avx2]
-      [--json]
+      [--settings='oneDNN on'] [--noexplain_shortfalls] [--json]
 """
 
 import json
@@ -82,6 +82,12 @@ _LANES = flags.DEFINE_integer('lanes', None,
 _FMA_UNITS = flags.DEFINE_integer('fma_units', None,
                                   'Vector FMA units per core (default: from '
                                   'the CPU family).')
+_SETTINGS_RUN = flags.DEFINE_list(
+    'settings', None, 'Run only these settings (default: all), e.g. '
+    '"oneDNN on".')
+_EXPLAIN = flags.DEFINE_boolean(
+    'explain_shortfalls', True, 'Profile the rows below their goals (runs '
+    'the setting once more).')
 _CHILD = flags.DEFINE_boolean('child', False,
                               'Measure in this process and print JSON rows.')
 _PROFILE = flags.DEFINE_boolean(
@@ -277,6 +283,12 @@ def _settings() -> Dict[str, Dict[str, str]]:
   if _EMULATE_AVX2.value:
     settings['oneDNN on, AVX2 cap'] = dict(_SETTINGS['oneDNN on'],
                                            ONEDNN_MAX_CPU_ISA='AVX2')
+  if _SETTINGS_RUN.value:
+    unknown = set(_SETTINGS_RUN.value) - set(settings)
+    if unknown:
+      raise app.UsageError(f'unknown settings {sorted(unknown)}; known: '
+                           f'{", ".join(settings)}')
+    settings = {k: v for k, v in settings.items() if k in _SETTINGS_RUN.value}
   return settings
 
 
@@ -298,7 +310,7 @@ def _run_setting(name: str, variables: Dict[str, str],
         row['fraction_of_int8_peak'] = row['gflop_per_second'] / (
             peak.gflops * _int8_per_fp32())
   short = _short_rows(rows, measured['amx'])
-  if short and probe['isa'] != 'none':
+  if short and probe['isa'] != 'none' and _EXPLAIN.value:
     profiles = _layer_profiles(environment)
     for row in short:
       row['top_layers'] = profiles.get(_row_key(row), [])
@@ -340,8 +352,10 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
             f'{r["clips_per_second"]:.2f} | {r["gflop_per_second"]:.0f} | '
             f'{100 * r["fraction_of_fp32_peak"]:.0f}% | '
             f'{100 * ceiling:.0f}% | {r.get("calibration", "")} |')
-  off, on = results[0]['rows'], results[1]['rows']
-  print('\noneDNN on against off, same run:')
+  by_setting = {result['setting']: result['rows'] for result in results}
+  off, on = by_setting.get('oneDNN off', []), by_setting.get('oneDNN on', [])
+  if off and on:
+    print('\noneDNN on against off, same run:')
   for r_off, r_on in zip(off, on):
     if 'seconds_per_clip' in r_off and 'seconds_per_clip' in r_on:
       print(f'- {r_on["eval_type"]} {r_on["frames"]} x {r_on["batch"]} '

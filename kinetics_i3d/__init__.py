@@ -37,7 +37,7 @@ _EXPORTS = {
     'Predictor': 'pretrained:Predictor',
     'video_features': 'features:video_features',
 }
-_SUBMODULES = ('datasets', 'features', 'fvd', 'models', 'pipelines',
+_SUBMODULES = ('datasets', 'features', 'fvd', 'int8', 'models', 'pipelines',
                'pretrained', 'training', 'video')
 __all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
                                                _SUBMODULES)

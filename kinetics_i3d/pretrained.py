@@ -20,7 +20,7 @@ their networks through it (with `checkpoint=` where a flag or a local copy
 names the files; `models.locations` finds them).
 """
 
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -246,7 +246,7 @@ def predictor(checkpoint_names: Sequence[str],
 def make_predictor(checkpoints: Mapping[str, Tuple[str, str]],
                    precision: str = 'float32',
                    int8_dir: Optional[str] = None,
-                   concurrent_streams: bool = True):
+                   concurrent_streams: bool = True) -> Any:
   """The compiled predictor of one or both streams, in any precision.
 
   Args:

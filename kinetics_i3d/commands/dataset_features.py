@@ -19,8 +19,8 @@ input shard i in output shard i (from a manifest: sorted media ids,
 --clips_per_shard each), and FEATURES/train-clips.csv, every clip with its
 shard or why it failed. Each worker loads the checkpoints of
 --checkpoint_dir once. Runs on Beam's DirectRunner with a worker process per
-core unless Beam pipeline options say otherwise (README: Dask, Dataflow,
-Flink, Spark). Exits with status 1 when a clip failed.
+core unless Beam pipeline options say otherwise (docs/datasets.md: Dask,
+Dataflow, Flink, Spark). Exits with status 1 when a clip failed.
 """
 
 from __future__ import annotations

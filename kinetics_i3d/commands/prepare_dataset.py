@@ -20,8 +20,8 @@ damaged ones, which the run then makes again. Runs on Beam's DirectRunner
 with one worker process per core unless Beam pipeline options say otherwise
 (e.g. --runner=DaskRunner --dask_client_address=tcp://HOST:8786, or
 --runner=DataflowRunner --project=... --region=... --temp_location=gs://...
---setup_file=./setup.py; README: "On a cluster"). Exits with status 1 when
-a clip failed.
+--setup_file=./setup.py; docs/datasets.md, "On a cluster"). Exits with status
+1 when a clip failed.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def define_flags() -> None:
       'kinetics400 for the release\'s Kinetics-400 order; default: the '
       'sorted labels of the manifest.')
   flags.DEFINE_integer(
-      'jpeg_quality', 96, 'JPEG quality of the RGB frames (the README has the '
-      'measurements behind the default).')
+      'jpeg_quality', 96, 'JPEG quality of the RGB frames (docs/datasets.md '
+      'has the measurements behind the default).')
   flags.DEFINE_integer(
       'flow_jpeg_quality', 90, 'JPEG quality of the quantised flow images.')
   flags.DEFINE_integer('clips_per_shard', 16,

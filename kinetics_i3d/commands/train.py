@@ -8,7 +8,7 @@ DATA: a folder of class sub-folders of `.npy` clips (as `preprocess_video.py`
 writes them), a CSV of `path,label` lines, or TFRecord SequenceExamples in
 the MediaPipe Kinetics format (see `kinetics_i3d/datasets/training_data.py`).
 Synchronous data-parallel on `tf.distribute`: one machine by default; set
-TF_CONFIG on each machine for multi-worker training (see README). Training
+TF_CONFIG on each machine for multi-worker training (docs/training.md). Training
 resumes from the newest checkpoint in --model_dir.
 """
 

@@ -32,8 +32,11 @@ HELD_OUT_EVERY = 5
 CALIBRATION_INPUTS = 300
 MIN_CALIBRATION_INPUTS = 100
 HELD_OUT_INPUTS = 100
-_CALIBRATION_VIEWS = 10  # the ten crops
-_HELD_OUT_VIEWS = (4, 9)  # the centre crop and its mirror, among the ten
+# Crops a window gives: the ten crops for calibration; for measuring, the
+# centre crop and its mirror (4 and 9 among the ten).
+CALIBRATION_VIEWS = 10
+_HELD_OUT_VIEWS = (4, 9)
+HELD_OUT_VIEWS = len(_HELD_OUT_VIEWS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +85,7 @@ def from_manifest(manifest: str, videos_dir: str) -> List[Video]:
     InputError: the manifest does not read (needs Apache Beam's file
       systems: the `beam` extra).
   """
+  # Apache Beam's file systems read manifests: imported only for one.
   from kinetics_i3d.datasets import manifests  # pylint: disable=g-import-not-at-top
   return [Video(clip.video, clip.start_sec, clip.end_sec)
           for clip in manifests.load(manifest, videos_dir)]
@@ -236,8 +240,8 @@ def check_enough(count: int, skipped: Dict[str, str],
   inputs."""
   if count < minimum:
     raise errors.InputError(
-        f'{count} calibration inputs ({count // _CALIBRATION_VIEWS} windows '
+        f'{count} calibration inputs ({count // CALIBRATION_VIEWS} windows '
         f'of {window} frames, ten crops each) from the videos given'
         f'{f", {len(skipped)} skipped" if skipped else ""}; int8 calibration '
-        f'needs at least {minimum} ({-(-minimum // _CALIBRATION_VIEWS)} '
+        f'needs at least {minimum} ({-(-minimum // CALIBRATION_VIEWS)} '
         f'windows, {CALIBRATION_INPUTS} advised): give more or longer videos')

@@ -2,7 +2,7 @@
 into OpenVINO, calibrated by NNCF, measured on held-out clips.
 
 How (what reached the fidelity goals best on the sample videos, see the
-README's int8 section): NNCF's post-training quantization (performance
+docs/performance.md, int8): NNCF's post-training quantization (performance
 preset: symmetric int8 weights per output channel, activations per tensor),
 the activation ranges the global minimum and maximum over the calibration
 inputs (NNCF's default, the mean of each input's, clips the rare large
@@ -14,12 +14,14 @@ fixed shape, [1, 32, 224, 224, C]; the model written takes any shape again.
 import contextlib
 import dataclasses
 import datetime
+import hashlib
+import importlib
 import json
 import logging
 import os
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
@@ -53,7 +55,7 @@ class Result:
   skipped: Dict[str, str]
 
 
-def to_openvino(predictor: inference.Predictor):
+def to_openvino(predictor: inference.Predictor) -> Any:
   """A float32 predictor's network as an `openvino.Model`, read from the
   SavedModel `models.export` writes (its `outputs` signature)."""
   openvino = runtime.require('openvino')
@@ -68,7 +70,7 @@ def _convolutions(model) -> List[str]:
           if op.get_type_name() == 'Convolution']
 
 
-def quantize_network(model, inputs: Sequence[np.ndarray]):
+def quantize_network(model: Any, inputs: Sequence[np.ndarray]) -> Any:
   """NNCF's int8 quantization of an OpenVINO I3D (see the module).
 
   Args:
@@ -79,8 +81,9 @@ def quantize_network(model, inputs: Sequence[np.ndarray]):
     The int8 `openvino.Model`, its input of any shape.
   """
   nncf = runtime.require('nncf')
-  from nncf.quantization import advanced_parameters  # pylint: disable=g-import-not-at-top
-  from nncf.quantization import range_estimator  # pylint: disable=g-import-not-at-top
+  parameters = importlib.import_module(
+      'nncf.quantization.advanced_parameters')
+  ranges = importlib.import_module('nncf.quantization.range_estimator')
   # NNCF logs its INFO lines and draws its progress bars on stdout, which
   # the commands keep for their results: warnings only, bars on stderr.
   nncf.set_log_level(logging.WARNING)
@@ -94,10 +97,9 @@ def quantize_network(model, inputs: Sequence[np.ndarray]):
         preset=nncf.QuantizationPreset.PERFORMANCE,
         ignored_scope=nncf.IgnoredScope(names=[convolutions[0],
                                                convolutions[-1]]),
-        advanced_parameters=(
-            advanced_parameters.AdvancedQuantizationParameters(
-                activations_range_estimator_params=(
-                    range_estimator.RangeEstimatorParametersSet.MINMAX))))
+        advanced_parameters=parameters.AdvancedQuantizationParameters(
+            activations_range_estimator_params=(
+                ranges.RangeEstimatorParametersSet.MINMAX)))
   quantized.reshape([-1, -1, -1, -1, shape[-1]])
   return quantized
 
@@ -106,21 +108,17 @@ def measure(reference: inference.Predictor, int8: runtime.Int8Predictor,
             inputs: Sequence[np.ndarray]) -> fidelity_lib.Fidelity:
   """Runs both predictors on the inputs and compares their outputs."""
   stream = reference.streams[0]
-  outputs_by = {'reference': ([], []), 'int8': ([], [])}
-  for clip in inputs:
-    for name, predictor in (('reference', reference), ('int8', int8)):
-      result = predictor({stream: clip})
-      outputs_by[name][0].append(result['logits'][0])
-      outputs_by[name][1].append(result[f'{stream}_features'][0].mean(0))
-  (ref_logits, ref_features), (logits, features) = (
-      [np.stack(v) for v in outputs_by[name]] for name in ('reference',
-                                                            'int8'))
-  return fidelity_lib.compare(ref_logits, ref_features, logits, features)
+
+  def outputs(predictor):
+    results = [predictor({stream: clip}) for clip in inputs]
+    return (np.stack([r['logits'][0] for r in results]),
+            np.stack([r[f'{stream}_features'][0].mean(0) for r in results]))
+
+  return fidelity_lib.compare(*outputs(reference), *outputs(int8))
 
 
 def checkpoint_digest(prefix: str) -> str:
   """SHA-256 of a checkpoint's files (index and data), in name order."""
-  import hashlib  # pylint: disable=g-import-not-at-top
   digest = hashlib.sha256()
   folder = os.path.dirname(prefix) or '.'
   base = os.path.basename(prefix)
@@ -198,12 +196,14 @@ def build(weights_name: str, checkpoint: str, videos: calibration_set.Split,
   runtime.require('nncf')
   stream = pretrained.info(weights_name).stream
   calibration = calibration_set.collect(
-      videos.calibration, stream, calibration_inputs, 10, color_matrix,
-      window)
-  calibration_set.check_enough(len(calibration.clips) * 10,
-                               calibration.skipped, minimum_inputs, window)
-  held_out = calibration_set.collect(videos.held_out, stream,
-                                     held_out_inputs, 2, color_matrix, window)
+      videos.calibration, stream, calibration_inputs,
+      calibration_set.CALIBRATION_VIEWS, color_matrix, window)
+  calibration_crops = calibration_set.calibration_inputs(calibration, stream)
+  calibration_set.check_enough(len(calibration_crops), calibration.skipped,
+                               minimum_inputs, window)
+  held_out = calibration_set.collect(
+      videos.held_out, stream, held_out_inputs,
+      calibration_set.HELD_OUT_VIEWS, color_matrix, window)
   skipped = {**calibration.skipped, **held_out.skipped}
   if not held_out.clips:
     raise errors.InputError(
@@ -213,21 +213,19 @@ def build(weights_name: str, checkpoint: str, videos: calibration_set.Split,
   reference = inference.Predictor(
       {stream: pretrained.load(weights_name, checkpoint=checkpoint)},
       'float32')
-  calibration_inputs_ = calibration_set.calibration_inputs(calibration,
-                                                           stream)
-  quantized = quantize_network(to_openvino(reference), calibration_inputs_)
-  held_out_inputs_ = calibration_set.held_out_inputs(held_out, stream)
+  quantized = quantize_network(to_openvino(reference), calibration_crops)
+  held_out_crops = calibration_set.held_out_inputs(held_out, stream)
   fidelity = measure(reference, runtime.Int8Predictor({stream: quantized}),
-                     held_out_inputs_)
+                     held_out_crops)
   record = provenance(weights_name, checkpoint, videos,
-                      len(calibration_inputs_), len(held_out_inputs_),
+                      len(calibration_crops), len(held_out_crops),
                       color_matrix, window)
   record['skipped'] = skipped
   write(quantized, record, fidelity, output_dir)
   return Result(output_dir, record, fidelity, skipped)
 
 
-def write(model, record: Dict[str, Any], fidelity: fidelity_lib.Fidelity,
+def write(model: Any, record: Dict[str, Any], fidelity: fidelity_lib.Fidelity,
           output_dir: str) -> None:
   """Writes a model folder whole: into a temporary folder, then renamed."""
   openvino = runtime.require('openvino')

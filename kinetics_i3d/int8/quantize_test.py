@@ -93,7 +93,8 @@ class QuantizeTest(absltest.TestCase):
         # An int8 weight is a Constant of i8 behind a Convert (and scale).
         while weights.get_type_name() in ('Multiply', 'Subtract', 'Convert'):
           weights = weights.input_value(0).get_node()
-        types[op.get_friendly_name()] = weights.get_element_type().get_type_name()
+        types[op.get_friendly_name()] = (
+            weights.get_element_type().get_type_name())
     names = list(types)
     self.assertLen(names, 58)
     self.assertEqual(types[names[0]], 'f32')

@@ -19,6 +19,7 @@ from absl import logging
 
 from kinetics_i3d import errors
 from kinetics_i3d import outputs
+from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.int8 import calibration_set
 from kinetics_i3d.int8 import quantize
@@ -96,9 +97,18 @@ def sample_split() -> calibration_set.Split:
       [calibration_set.Video(paths[SAMPLE_HELD_OUT])])
 
 
+def _quantize_command(weights_name: str, folder: str) -> str:
+  """The `i3d-quantize` command line that makes `weights_name` in `folder`."""
+  flags = [f'--eval_type={pretrained.info(weights_name).stream}']
+  if not weights_name.endswith('_imagenet'):
+    flags.append('--noimagenet_pretrained')
+  return ' '.join(['i3d-quantize', *flags, f'--output_dir={folder}',
+                   '--overwrite'])
+
+
 def model(weights_name: str, checkpoint: str,
           int8_dir: Optional[str] = None,
-          color_matrix: str = display.DEFAULT_COLOR_MATRIX):
+          color_matrix: str = display.DEFAULT_COLOR_MATRIX) -> Any:
   """The int8 model of a checkpoint: read, or made first (see the module).
 
   Args:
@@ -120,8 +130,8 @@ def model(weights_name: str, checkpoint: str,
       return read(directory, checkpoint)[0]
     except StaleModelError as error:
       raise StaleModelError(
-          f'{error}: make it with i3d-quantize --weights={weights_name} '
-          f'--output_dir={int8_dir} --overwrite') from None
+          f'{error}: make it with {_quantize_command(weights_name, int8_dir)}'
+      ) from None
   directory = model_dir(cache.int8_dir(), weights_name)
   with outputs.writing(cache.int8_dir(), 'int8 calibration', wait=True):
     try:

@@ -126,7 +126,7 @@ class StoreTest(absltest.TestCase):
       f.write('<not a model')
     with self.assertRaisesRegex(
         store.StaleModelError,
-        r'is damaged.*: make it with i3d-quantize --weights=rgb_imagenet '
+        r'is damaged.*: make it with i3d-quantize --eval_type=rgb '
         f'--output_dir={folder} --overwrite$'):
       store.model('rgb_imagenet', self.checkpoint, int8_dir=folder)
     self.assertEqual(self.builds, [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from typing import Any
 
 from kinetics_i3d import lazy_modules
 
@@ -68,7 +69,7 @@ def checkpoint_hint(name: str) -> str:
 
 
 def restore_model(stream: str, checkpoint_path: str, num_classes: int,
-                  **model_args) -> i3d.InceptionI3d:
+                  **model_args: Any) -> i3d.InceptionI3d:
   """A stream's InceptionI3d with the weights of a checkpoint (any layout).
 
   `pretrained.load` builds the released models with it; a checkpoint of

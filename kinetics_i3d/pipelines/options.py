@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import List, Sequence
+from typing import Any, List, Sequence
 
 from absl import flags
 
@@ -90,7 +90,7 @@ def _unknown_beam_flags(args: Sequence[str]) -> List[str]:
                 if dask or not name.startswith('dask_'))
 
 
-def beam_options(argv: Sequence[str]):
+def beam_options(argv: Sequence[str]) -> Any:
   """Beam's options from the command line's rest.
 
   Without --runner: Beam's DirectRunner with one worker process per core.

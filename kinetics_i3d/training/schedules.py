@@ -12,7 +12,7 @@ the training steps) and custom piecewise-constant schedules.
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import tensorflow as tf
 
@@ -59,7 +59,7 @@ NAMES = config.SCHEDULES
 
 def make(name: str, learning_rate: float = 0.1, train_steps: int = 1,
          boundaries: Sequence[int] = (),
-         values: Sequence[float] = ()):
+         values: Sequence[float] = ()) -> Callable[[Any], tf.Tensor]:
   """A schedule by name.
 
   Args:

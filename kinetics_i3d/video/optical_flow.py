@@ -118,8 +118,8 @@ def resolve_backend(backend: str) -> str:
   """The backend `auto` stands for here: TensorFlow with a GPU, else OpenCV.
 
   On CPUs OpenCV is the default: `benchmarks/flow_benchmark.py` measures
-  both (the README has the figures); on two cores the port ran at 0.8x
-  (hard pairs) to 1.2x (easy ones) OpenCV's speed, and its XLA compilation
+  both (docs/preprocessing.md has the figures); on two cores the port ran at
+  0.8x (hard pairs) to 1.2x (easy ones) OpenCV's speed, and its XLA compilation
   costs seconds per frame size.
 
   Args:

@@ -30,7 +30,8 @@ def ahead(items: Iterable[_Item], depth: int = 1) -> Iterator[_Item]:
     The items, in order.
 
   Raises:
-    Whatever iterating `items` raised, once the items before it are yielded.
+    Exception: whatever iterating `items` raised, once the items before it
+      are yielded.
   """
   waiting: 'queue.Queue' = queue.Queue(maxsize=depth)
   stop = threading.Event()

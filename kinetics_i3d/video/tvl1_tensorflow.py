@@ -34,7 +34,7 @@ on the GPU when TensorFlow sees one; `jit_compile=True` compiles it with XLA
 """
 
 import functools
-from typing import List, NamedTuple, Tuple
+from typing import Any, List, NamedTuple, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -402,7 +402,8 @@ def _compiled_scale(jit_compile: bool):
                      jit_compile=jit_compile)
 
 
-def tvl1_flow(first, second, jit_compile: bool = False) -> tf.Tensor:
+def tvl1_flow(first: Any, second: Any,
+              jit_compile: bool = False) -> tf.Tensor:
   """TV-L1 flow from each first image to its second, as OpenCV computes it.
 
   Args:
