@@ -311,7 +311,7 @@ MUTATIONS = (
     Mutation('int8_held_out_calibrated_on',
              'the held-out videos are calibrated on as well',
              'kinetics_i3d/int8/calibration_set.py',
-             '    return Split(kept, out)', '    return Split(videos, out)',
+             '  return Split(kept, out)', '  return Split(videos, out)',
              ('kinetics_i3d/int8/calibration_set_test.py',)),
     Mutation('int8_top5_as_top1', 'top-5 agreement counts the top class only',
              'kinetics_i3d/int8/fidelity.py',
