@@ -1,6 +1,6 @@
 """Plants known bugs one at a time and checks that the tests catch each one.
 
-  python tools/mutation_check.py            # every mutation (about 10 minutes)
+  python tools/mutation_check.py            # every mutation (about 12 minutes)
   python tools/mutation_check.py --only=bgr,momentum
 
 Each mutation replaces one exact piece of source text, runs the tests named
