@@ -4,10 +4,10 @@ A fixed synthetic video (a moving texture, 320x180 at 30 fps, as THUMOS14's
 videos are; --seconds long) goes through `features.video_features` with the
 preset's protocol (native frame rate, 16-frame windows every 4 frames, ten
 crops), RGB alone and two-stream, in float32, (where the machine runs it)
-bfloat16 and (with the int8 extra) int8, side by side. For each: the inputs alone (decoding, resizing and
-TV-L1 flow of the whole video), the network alone on those inputs, and the
-whole extraction, where the next chunk's inputs are made beside the network
-(`video.prefetch`); then video seconds per second, and the network's share
+bfloat16 and (with the int8 extra) int8, side by side. For each: the inputs
+alone (decoding, resizing and TV-L1 flow of the whole video), the network
+alone on those inputs, and the whole extraction, where the next chunk's
+inputs are made beside the network (`video.prefetch`); then video seconds per second, and the network's share
 of the wall time (100% when the network never waits for its inputs).
 Random weights (int8: quantized by the project's recipe on random inputs):
 the speed does not depend on them.

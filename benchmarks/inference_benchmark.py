@@ -9,9 +9,9 @@ says so) and int8 (`kinetics_i3d.int8`: OpenVINO on the same network NNCF
 quantized by the project's recipe, calibrated on 10 seeded random inputs:
 speed does not depend on the calibration; rows only with the int8 extra),
 it reports seconds per clip, clips per second, GFLOP/s and the fraction of
-the machine's FP32 peak (int8 rows: of its int8 peak, `_INT8_PER_FP32`). Each setting runs in its own process
-(the script runs itself with --child), since TensorFlow reads them when it
-is imported:
+the machine's FP32 peak (int8 rows: of its int8 peak, below). Each setting
+runs in its own process (the script runs itself with --child), since
+TensorFlow reads them when it is imported:
 
 - oneDNN off (`TF_ENABLE_ONEDNN_OPTS=0`: Eigen's convolutions, what
   TensorFlow gives CPUs without AVX-512 VNNI, bfloat16 or AMX by default);
@@ -146,7 +146,8 @@ def _measure() -> Dict[str, object]:
     models[stream] = i3d.InceptionI3d()
     checkpoints.build(models[stream], channels)
   supported, reason = precision.bfloat16_support()
-  arithmetics = ('float32', 'bfloat16') + (('int8',) if runtime.available() else ())
+  arithmetics = (('float32', 'bfloat16') +
+                 (('int8',) if runtime.available() else ()))
   ceilings = {} if _PROFILE.value else {
       p: machine.matmul_ceiling(p) for p in arithmetics
       if p == 'float32' or supported}
@@ -156,6 +157,8 @@ def _measure() -> Dict[str, object]:
     measured = calibration.calibrate(['bfloat16'])
     choice = (f'{measured.speedup("bfloat16"):.2f}x: '
               f'{precision.choose("bfloat16")}')
+  # The convolutions' FLOPs are the same in every arithmetic.
+  folded = {s: inference.FoldedI3D(m) for s, m in models.items()}
   rng = np.random.default_rng(0)
   rows = []
   for eval_type, names in (('rgb', ('rgb',)), ('flow', ('flow',)),
@@ -163,6 +166,8 @@ def _measure() -> Dict[str, object]:
     for frames, batch in _CONFIGS:
       inputs = {s: rng.uniform(-1, 1, (batch, frames, 224, 224, _CHANNELS[s]))
                    .astype(np.float32) for s in names}
+      gflops = None if _PROFILE.value else sum(
+          conv_gflops(folded[s], inputs[s].shape) for s in names)
       for asked in arithmetics:
         row = {'eval_type': eval_type, 'frames': frames, 'batch': batch,
                'precision': asked}
@@ -184,8 +189,6 @@ def _measure() -> Dict[str, object]:
         if _PROFILE.value:
           profile(predictor, inputs, row)
           continue
-        gflops = sum(conv_gflops(inference.FoldedI3D(models[s]),
-                                 inputs[s].shape) for s in names)
         elapsed = seconds(predictor, inputs)
         row.update(seconds_per_clip=elapsed / batch,
                    clips_per_second=batch / elapsed,
@@ -210,7 +213,8 @@ def _row_key(row: Dict[str, object]) -> Tuple[object, ...]:
 def _short_rows(rows: List[Dict[str, object]],
                 amx: bool) -> List[Dict[str, object]]:
   """The rows below the goals, each with why (`shortfall`); bfloat16's
-  speed-up on float32 is a goal on AMX only (elsewhere its peak is 2x)."""
+  speed-up on float32 is a goal on AMX only (elsewhere its peak is 2x),
+  int8's on CPUs with VNNI only."""
   float32 = {_row_key(r)[:3]: r for r in rows
              if r['precision'] == 'float32' and 'seconds_per_clip' in r}
   short = []
@@ -222,20 +226,16 @@ def _short_rows(rows: List[Dict[str, object]],
     if goal and row['fraction_of_ceiling'] < goal:
       reasons.append(f'{100 * row["fraction_of_ceiling"]:.0f}% of the '
                      f'{row["precision"]} ceiling (goal {100 * goal:.0f}%)')
-    if row['precision'] == 'int8':
+    if row['precision'] in ('bfloat16', 'int8'):
       speedup = (float32[_row_key(row)[:3]]['seconds_per_clip'] /
                  row['seconds_per_clip'])
       row['speedup_on_float32'] = speedup
-      if _int8_per_fp32() == 4 and speedup < _INT8_SPEEDUP_GOAL:
-        reasons.append(f'{speedup:.2f}x float32 (goal {_INT8_SPEEDUP_GOAL}x '
-                       'with VNNI)')
-    if row['precision'] == 'bfloat16':
-      speedup = (float32[_row_key(row)[:3]]['seconds_per_clip'] /
-                 row['seconds_per_clip'])
-      row['speedup_on_float32'] = speedup
-      if amx and speedup < _BFLOAT16_SPEEDUP_GOAL:
-        reasons.append(f'{speedup:.2f}x float32 (goal '
-                       f'{_BFLOAT16_SPEEDUP_GOAL}x)')
+      goal, applies, where = {
+          'bfloat16': (_BFLOAT16_SPEEDUP_GOAL, amx, ''),
+          'int8': (_INT8_SPEEDUP_GOAL, _int8_per_fp32() == 4, ' with VNNI'),
+      }[row['precision']]
+      if applies and speedup < goal:
+        reasons.append(f'{speedup:.2f}x float32 (goal {goal}x{where})')
     if reasons:
       row['shortfall'] = '; '.join(reasons)
       short.append(row)

@@ -46,8 +46,8 @@ from kinetics_i3d.video import progress as progress_lib
 from kinetics_i3d.video import windows as windows_lib
 
 __all__ = ['FEATURE_SIZE', 'CROPS', 'Protocol', 'Preset', 'PRESETS', 'preset',
-           'Features', 'video_features', 'extract', 'chunk_features', 'crop_views',
-           'load_predictor']
+           'Features', 'video_features', 'extract', 'chunk_features',
+           'crop_views', 'load_predictor']
 
 FEATURE_SIZE = 1024
 # The protocols (light, for the commands' flags) live in their own module.

@@ -31,6 +31,7 @@ from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.models import streams
+from kinetics_i3d.pipelines import options
 
 # Heavy (TensorFlow, OpenVINO, NNCF): imported when a path first uses them.
 calibration_set = lazy_modules.load('kinetics_i3d.int8.calibration_set')
@@ -61,10 +62,7 @@ def _check_inputs(root: str, names: Sequence[str]) -> None:
   """Checks the flags, inputs and outputs before any work."""
   if FLAGS.manifest and not FLAGS.videos:
     raise app.UsageError('--manifest names clips of --videos: give --videos')
-  if FLAGS.videos and not os.path.isdir(FLAGS.videos):
-    raise errors.MissingFileError(f'no videos folder at {FLAGS.videos}')
-  if FLAGS.manifest and not os.path.isfile(FLAGS.manifest):
-    raise errors.MissingFileError(f'no manifest at {FLAGS.manifest}')
+  options.check_manifest_flags()
   for name in names:
     directory = os.path.join(root, name)
     if os.path.exists(directory) and not FLAGS.overwrite:

@@ -20,6 +20,7 @@ import numpy as np
 
 from kinetics_i3d import errors
 from kinetics_i3d import features as features_lib
+from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import display
 from kinetics_i3d.video import preprocessing
@@ -71,11 +72,7 @@ def from_folder(folder: str) -> List[Video]:
   """
   if not os.path.isdir(folder):
     raise errors.MissingFileError(f'{folder} is not a folder of videos')
-  paths = []
-  for root, _, names in os.walk(folder):
-    paths += [os.path.join(root, name) for name in names
-              if name.lower().endswith(decoding.VIDEO_EXTENSIONS)]
-  return [Video(path) for path in sorted(paths)]
+  return [Video(path) for path in preprocess_jobs.video_files(folder)]
 
 
 def from_manifest(manifest: str, videos_dir: str) -> List[Video]:
@@ -91,26 +88,20 @@ def from_manifest(manifest: str, videos_dir: str) -> List[Video]:
           for clip in manifests.load(manifest, videos_dir)]
 
 
-def split(videos: Sequence[Video],
-          held_out: Optional[Sequence[Video]] = None) -> Split:
-  """Holds out every `HELD_OUT_EVERY`-th video (at least one), unless the
-  held-out videos are given.
+def split(videos: Sequence[Video]) -> Split:
+  """Holds out every `HELD_OUT_EVERY`-th video (at least one).
 
   Raises:
     InputError: fewer than two videos to split.
   """
   videos = list(videos)
-  if held_out is not None:
-    return Split(videos, list(held_out))
   if len(videos) < 2:
     raise errors.InputError(
         f'{len(videos)} video{"" if len(videos) == 1 else "s"} given: '
         'calibration needs at least two, one of them held out to measure '
         'the int8 model')
-  kept = [v for i, v in enumerate(videos) if i % HELD_OUT_EVERY !=
-          HELD_OUT_EVERY - 1]
-  out = [v for i, v in enumerate(videos) if i % HELD_OUT_EVERY ==
-         HELD_OUT_EVERY - 1]
+  out = videos[HELD_OUT_EVERY - 1::HELD_OUT_EVERY]
+  kept = [v for i, v in enumerate(videos) if (i + 1) % HELD_OUT_EVERY]
   if not out:
     kept, out = kept[:-1], kept[-1:]
   return Split(kept, out)
@@ -204,7 +195,7 @@ class Crops(collections.abc.Sequence):
   never sit in memory together."""
 
   def __init__(self, windows: Windows, stream: str,
-               views: Sequence[int] = tuple(range(10))):
+               views: Sequence[int] = tuple(range(CALIBRATION_VIEWS))):
     self._clips = windows.clips
     self._stream = stream
     self._views = tuple(views)

@@ -60,7 +60,8 @@ class Fidelity:
     """One line: the figures and the goals."""
     return (f'on {self.clips} held-out clips: feature cosine mean '
             f'{self.mean_feature_cosine:.4f} '
-            f'(goal {GOALS["mean_feature_cosine"]}), worst {self.worst_feature_cosine:.4f}; top-1 agreement '
+            f'(goal {GOALS["mean_feature_cosine"]}), worst '
+            f'{self.worst_feature_cosine:.4f}; top-1 agreement '
             f'{100 * self.top1_agreement:.1f}% (goal '
             f'{100 * GOALS["top1_agreement"]:.0f}%), top-5 '
             f'{100 * self.top5_agreement:.1f}%; largest logit difference '

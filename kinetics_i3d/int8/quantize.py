@@ -1,8 +1,8 @@
 """Making an int8 I3D: the float32 network through the project's SavedModel
 into OpenVINO, calibrated by NNCF, measured on held-out clips.
 
-How (what reached the fidelity goals best on the sample videos, see the
-docs/performance.md, int8): NNCF's post-training quantization (performance
+How (the variant with the best fidelity on the sample videos of those
+docs/performance.md lists): NNCF's post-training quantization (performance
 preset: symmetric int8 weights per output channel, activations per tensor),
 the activation ranges the global minimum and maximum over the calibration
 inputs (NNCF's default, the mean of each input's, clips the rare large
@@ -24,6 +24,7 @@ import tempfile
 from typing import Any, Dict, List, Sequence
 
 import numpy as np
+import tensorflow as tf
 
 import kinetics_i3d
 from kinetics_i3d import errors
@@ -136,7 +137,6 @@ def provenance(weights_name: str, checkpoint: str,
                held_out_inputs: int, color_matrix: str,
                window: int = calibration_set.WINDOW) -> Dict[str, Any]:
   """What a model is made from: everything that, changed, remakes it."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   return {
       'format': FORMAT,
       'weights': weights_name,

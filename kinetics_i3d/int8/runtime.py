@@ -74,8 +74,7 @@ class Int8Predictor:
       threads: CPU threads for inference; 0 lets OpenVINO choose (all
         cores).
     """
-    self._openvino = require('openvino')
-    self._core = self._openvino.Core()
+    self._core = require('openvino').Core()
     self._config = {'PERFORMANCE_HINT': 'LATENCY'}
     if threads:
       self._config['INFERENCE_NUM_THREADS'] = threads
