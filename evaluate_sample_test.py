@@ -74,16 +74,20 @@ class EvaluateSampleTest(absltest.TestCase):
       checkpoints.save(calibrated_models.calibrated_model(channels, 400, seed),
                        os.path.join(cls.ckpt_dir, name, 'model.ckpt'),
                        scope=scope)
-    # Every combination once, as multi_evaluate.sh runs them; the tests below
-    # read its outputs.
+    # Every combination once, as multi_evaluate.sh runs them (in one
+    # process); the tests below read its outputs.
     cls.out_dir = os.path.join(cls.dir, 'out')
     cls.multi = subprocess.run(
         ['bash', 'multi_evaluate.sh', sys.executable, cls.out_dir,
-         f'--checkpoint_dir={cls.ckpt_dir}', f'--rgb_sample={cls.rgb_sample}',
-         f'--flow_sample={cls.flow_sample}',
-         f'--label_map_600={cls.label_map_600}'],
+         *cls._sample_flags()],
         cwd=repo_paths.ROOT, capture_output=True, text=True, check=False,
-        timeout=600, env={**os.environ, 'JOBS': '2'})
+        timeout=600)
+
+  @classmethod
+  def _sample_flags(cls):
+    return [f'--checkpoint_dir={cls.ckpt_dir}', f'--rgb_sample={cls.rgb_sample}',
+            f'--flow_sample={cls.flow_sample}',
+            f'--label_map_600={cls.label_map_600}']
 
   def _output(self, name):
     """The report multi_evaluate.sh wrote for one combination."""
@@ -94,10 +98,8 @@ class EvaluateSampleTest(absltest.TestCase):
   def _evaluate(self, *flags):
     """The command's logic, in this process (multi_evaluate.sh runs the
     script itself)."""
-    return script_testing.run_in_process(
-        'evaluate_sample', f'--checkpoint_dir={self.ckpt_dir}',
-        f'--rgb_sample={self.rgb_sample}', f'--flow_sample={self.flow_sample}',
-        f'--label_map_600={self.label_map_600}', *flags)
+    return script_testing.run_in_process('evaluate_sample',
+                                         *self._sample_flags(), *flags)
 
   def _parse(self, stdout):
     lines = stdout.splitlines()
@@ -132,6 +134,55 @@ class EvaluateSampleTest(absltest.TestCase):
       self.assertNotEqual(outputs[f'imagenet_{stream}'],
                           outputs[f'no_imagenet_{stream}'])
     self.assertIn(' class ', outputs['no_imagenet_rgb600'])
+
+  def _assert_same_report(self, output, expected_output):
+    """Two reports of one combination agree (to float32 round-off)."""
+    norm, rows = self._parse(output)
+    expected_norm, expected_rows = self._parse(expected_output)
+    self.assertAlmostEqual(norm, expected_norm, delta=1e-4 * norm)
+    logits = {name: float(logit) for _, logit, name in rows}
+    for _, logit, name in expected_rows[:10]:
+      self.assertAlmostEqual(logits[name], float(logit), delta=1e-3)
+
+  def test_one_run_prints_what_multi_evaluate_wrote(self):
+    # The script alone, as the original ran it: one combination, printed.
+    result = script_testing.run('evaluate_sample.py', '--eval_type=joint',
+                                *self._sample_flags())
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self._assert_same_report(result.stdout, self._output('imagenet_joint'))
+
+  def test_failed_combinations_are_named_and_the_others_written(self):
+    # Only the flow checkpoints: the five runs that need RGB fail.
+    partial = os.path.join(self.dir, 'flow_only')
+    os.makedirs(partial)
+    for name in ('flow_imagenet', 'flow_scratch'):
+      os.symlink(os.path.join(self.ckpt_dir, name),
+                 os.path.join(partial, name))
+    out = os.path.join(self.dir, 'partial_out')
+    result = script_testing.run_in_process(
+        'evaluate_sample', *self._sample_flags(), f'--checkpoint_dir={partial}',
+        f'--output_dir={out}')
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(
+        script_testing.last_line(result.stderr),
+        'error: 5 of the 7 combinations failed (imagenet_joint, imagenet_rgb, '
+        'no_imagenet_rgb600, no_imagenet_joint, no_imagenet_rgb; their '
+        f'reasons are above); the others are in {out}')
+    self.assertRegex(result.stderr, 'no_imagenet_rgb failed: no checkpoint '
+                     'at .*flow_only/rgb_scratch/')
+    self.assertEqual(sorted(os.listdir(out)),
+                     ['imagenet_flow.txt', 'no_imagenet_flow.txt'])
+    for name in ('imagenet_flow', 'no_imagenet_flow'):
+      with open(os.path.join(out, f'{name}.txt')) as f:
+        self._assert_same_report(f.read(), self._output(name))
+
+  def test_output_dir_leaves_out_the_choice_of_one_run(self):
+    result = self._evaluate('--output_dir=out', '--eval_type=rgb',
+                            '--noimagenet_pretrained')
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(script_testing.last_line(result.stderr),
+                     'error: --output_dir runs every combination: leave out '
+                     '--eval_type and --imagenet_pretrained')
 
   def _assert_reports(self, output, expected, names):
     """The printed norm and top-20 logits are those of `expected`."""

@@ -16,18 +16,25 @@
 Builds the RGB and/or Flow stream, restores the released checkpoint, sums the
 logits of the streams for `joint`, and prints the norm of the logits and the
 top 20 classes with their probabilities, in the original's format.
+
+With --output_dir it runs every combination of checkpoints and streams that
+the original's multi_evaluate.sh ran, in this one process, and writes each
+report to OUTPUT_DIR/NAME.txt (multi_evaluate.sh calls it so).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import os
+from typing import Dict, Sequence
 
 from absl import app
 from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
+from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.models import precision
@@ -42,6 +49,17 @@ FLAGS = flags.FLAGS
 # The release's cricket sample, by stream.
 _SAMPLES = {'rgb': 'v_CricketShot_g04_c01_rgb.npy',
             'flow': 'v_CricketShot_g04_c01_flow.npy'}
+# The runs of --output_dir, named as the original's out/ names them:
+# (name, imagenet_pretrained, eval_type).
+COMBINATIONS = (
+    ('imagenet_joint', True, 'joint'),
+    ('imagenet_flow', True, 'flow'),
+    ('imagenet_rgb', True, 'rgb'),
+    ('no_imagenet_rgb600', False, 'rgb600'),
+    ('no_imagenet_joint', False, 'joint'),
+    ('no_imagenet_flow', False, 'flow'),
+    ('no_imagenet_rgb', False, 'rgb'),
+)
 
 
 def define_flags() -> None:
@@ -61,17 +79,34 @@ def define_flags() -> None:
   flags.DEFINE_string('label_map_600', None,
                       'Kinetics-600 class names, one per line (default: the '
                       'release\'s, from data/ or the user cache).')
+  flags.DEFINE_string(
+      'output_dir', None,
+      'Run every combination multi_evaluate.sh runs (both checkpoint sets; '
+      'rgb, rgb600, flow, joint) in this process and write each report to '
+      'OUTPUT_DIR/NAME.txt, replacing it (instead of --eval_type and '
+      '--imagenet_pretrained). Exits with status 1 if any failed; the others '
+      'are written.')
   common_flags.define_precision_flag()
 
 
-@cli.reports_input_errors
-def main(argv: Sequence[str]) -> None:
-  if len(argv) > 1:
-    raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
-  precision.refuse_int8(FLAGS.precision, 'evaluate_sample.py')
-  eval_type = FLAGS.eval_type
+def _report(eval_type: str, imagenet_pretrained: bool,
+            models: Dict[str, object]) -> str:
+  """The printed report of one combination.
+
+  Args:
+    eval_type: one of `streams.EVAL_TYPES`.
+    imagenet_pretrained: the *_imagenet checkpoints, else *_scratch.
+    models: restored networks by checkpoint name, shared between calls
+      (those missing are restored and added).
+
+  Returns:
+    The norm of the logits and the top 20 classes, in the original's format.
+
+  Raises:
+    InputError: a sample, label map or checkpoint is missing or wrong.
+  """
   kinetics600 = eval_type == 'rgb600'
-  if kinetics600 and FLAGS.imagenet_pretrained:
+  if kinetics600 and imagenet_pretrained:
     logging.warning('There is no ImageNet-pretrained Kinetics-600 checkpoint: '
                     'rgb600 uses %s.', streams.KINETICS600_CHECKPOINT)
   num_classes = 600 if kinetics600 else 400
@@ -79,19 +114,65 @@ def main(argv: Sequence[str]) -> None:
       num_classes, FLAGS.label_map_600 if kinetics600 else FLAGS.label_map)
 
   given = {'rgb': FLAGS.rgb_sample, 'flow': FLAGS.flow_sample}
-  inputs = {}
+  inputs, networks = {}, {}
   for stream in streams.EVAL_TYPES[eval_type]:
     path = locations.release_file(_SAMPLES[stream], given[stream])
     inputs[stream] = samples.load_sample(path,
                                          streams.STREAMS[stream].num_channels)
     logging.info('%s data loaded, shape=%s', stream.upper(),
                  inputs[stream].shape)
-  models = locations.load_models(inputs, FLAGS.checkpoint_dir,
-                                 FLAGS.imagenet_pretrained, kinetics600)
+    name = streams.checkpoint_name(stream, imagenet_pretrained, kinetics600)
+    if name not in models:
+      models.update({name: locations.load_models(
+          [stream], FLAGS.checkpoint_dir, imagenet_pretrained,
+          kinetics600)[stream]})
+    networks[stream] = models[name]
 
-  predictor = inference.Predictor(models, FLAGS.precision)
+  predictor = inference.Predictor(networks, FLAGS.precision)
   logits = predictor(inputs)['logits'][0]
-  print(report.format_report(logits, class_names), end='')
+  return report.format_report(logits, class_names)
+
+
+def _evaluate_every_combination(output_dir: str) -> None:
+  """Writes the report of each of COMBINATIONS to `output_dir`.
+
+  Raises:
+    InputError: some combinations failed (each is logged with its reason).
+  """
+  models = {}
+  failed = []
+  for name, imagenet_pretrained, eval_type in COMBINATIONS:
+    try:
+      text = _report(eval_type, imagenet_pretrained, models)
+    except errors.InputError as error:
+      logging.error('%s failed: %s', name, error)
+      failed.append(name)
+      continue
+    path = os.path.join(output_dir, f'{name}.txt')
+    with outputs.atomic(path) as temporary, open(temporary, 'w') as f:
+      f.write(text)
+    logging.info('Wrote %s', path)
+  if failed:
+    raise errors.InputError(
+        f'{len(failed)} of the {len(COMBINATIONS)} combinations failed '
+        f'({", ".join(failed)}; their reasons are above); the others are in '
+        f'{output_dir}')
+
+
+@cli.reports_input_errors
+def main(argv: Sequence[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
+  precision.refuse_int8(FLAGS.precision, 'evaluate_sample.py')
+  if FLAGS.output_dir is None:
+    print(_report(FLAGS.eval_type, FLAGS.imagenet_pretrained, {}), end='')
+    return
+  chosen = [f'--{name}' for name in ('eval_type', 'imagenet_pretrained')
+            if FLAGS[name].present]
+  if chosen:
+    raise errors.InputError(
+        f'--output_dir runs every combination: leave out {" and ".join(chosen)}')
+  _evaluate_every_combination(FLAGS.output_dir)
 
 
 def run() -> None:

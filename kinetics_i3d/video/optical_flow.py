@@ -15,7 +15,9 @@ visible and OpenCV otherwise (see `resolve_backend`).
 """
 
 import concurrent.futures
+import glob
 import multiprocessing
+import sys
 from typing import Optional, Sequence, Tuple, Union
 
 from absl import flags
@@ -109,7 +111,24 @@ def tvl1_flow(frames: Sequence[np.ndarray],
 BACKENDS = ('auto', 'opencv', 'tensorflow')
 
 
+# What a loaded GPU driver TensorFlow can use leaves on Linux: NVIDIA's
+# (CUDA), AMD's (ROCm) and WSL's (DirectX) device files.
+GPU_DRIVER_FILES = ('/proc/driver/nvidia/gpus/*', '/dev/nvidia[0-9]*',
+                    '/dev/kfd', '/dev/dxg')
+
+
+def _gpu_driver_loaded() -> bool:
+  """Whether a GPU driver is loaded (always assumed off Linux)."""
+  if not sys.platform.startswith('linux'):
+    return True
+  return any(glob.glob(pattern) for pattern in GPU_DRIVER_FILES)
+
+
 def _gpu_visible() -> bool:
+  """Whether TensorFlow sees a GPU. Without a GPU driver it cannot, and is
+  not imported to ask (seconds, for a command that may not need it)."""
+  if 'tensorflow' not in sys.modules and not _gpu_driver_loaded():
+    return False
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   return bool(tf.config.list_physical_devices('GPU'))
 
