@@ -1,10 +1,10 @@
 """Small int8 I3Ds for tests and benchmarks, made once per process.
 
 The registry's RGB checkpoint quantized by the real path (`int8.quantize.
-build`), calibrated on the ten crops of two windows of 16 frames of the
-cyclist in bikes.mp4 (4-5.6 s) and measured on two windows of the street
-after it (6-10 s), two crops each: the full recipe with fewer, shorter
-windows. Twenty inputs give the activations' ranges of those frames only
+build`), calibrated on the ten crops of one window of 16 frames of the
+cyclist in bikes.mp4 (4-5.6 s) and measured on one window of the street
+after it (6-10 s), two crops: the full recipe with fewer, shorter
+windows. Ten inputs give the activations' ranges of those frames only
 (the recipe's 300 cover a corpus), so tests run it on the cyclist.
 """
 
@@ -40,8 +40,8 @@ def small_model() -> quantize.Result:
   root = tempfile.mkdtemp(prefix='int8_model_')
   atexit.register(shutil.rmtree, root, ignore_errors=True)
   return quantize.build(WEIGHTS, repo_paths.registry_checkpoint(), split(),
-                        f'{root}/{WEIGHTS}', calibration_inputs=20,
-                        minimum_inputs=20, held_out_inputs=4, window=WINDOW)
+                        f'{root}/{WEIGHTS}', calibration_inputs=10,
+                        minimum_inputs=10, held_out_inputs=2, window=WINDOW)
 
 
 _SPEED_MODELS = {}
