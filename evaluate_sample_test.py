@@ -176,14 +176,6 @@ class EvaluateSampleTest(absltest.TestCase):
       with open(os.path.join(out, f'{name}.txt')) as f:
         self._assert_same_report(f.read(), self._output(name))
 
-  def test_output_dir_leaves_out_the_choice_of_one_run(self):
-    result = self._evaluate('--output_dir=out', '--eval_type=rgb',
-                            '--noimagenet_pretrained')
-    self.assertEqual(result.returncode, 1)
-    self.assertEqual(script_testing.last_line(result.stderr),
-                     'error: --output_dir runs every combination: leave out '
-                     '--eval_type and --imagenet_pretrained')
-
   def _assert_reports(self, output, expected, names):
     """The printed norm and top-20 logits are those of `expected`."""
     norm, rows = self._parse(output)

@@ -118,6 +118,12 @@ def _statistics(
     opened: List[Union[sets.VideoSource, sets.SetStatistics]],
     protocol: protocols.Protocol) -> List[sets.SetStatistics]:
   """Each set's statistics, embedding the sets that are videos."""
+  # A set too short for the protocol is refused before TensorFlow starts.
+  for video_set in opened:
+    if isinstance(video_set, sets.VideoSource):
+      for seed in protocol.seeds:
+        protocols.select_clips(video_set.lengths, protocol, seed,
+                               video_set.source)
   embedder = None
   stats = []
   for video_set in opened:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from absl.testing import absltest
+import numpy as np
 
 from kinetics_i3d.testing import light_paths
 from kinetics_i3d.testing import video_zoo
@@ -27,8 +28,8 @@ REQUIRED = {'dataset_features': ['--output=out/f'],
             'prepare_dataset': ['--output_dir=out']}
 
 # (command, arguments, what the last line of stderr says). Relative paths
-# are in the test's folder, which holds video.mp4, exists.npy, exists.png and
-# the folder exists/.
+# are in the test's folder, which holds video.mp4, exists.npy, exists.png,
+# short.npy and the folder exists/.
 MISTAKES = (
     ('classify_video', ['/nonexistent.mp4'], 'error: no video at '
      '/nonexistent.mp4'),
@@ -47,6 +48,8 @@ MISTAKES = (
     ('fvd', ['/nonexistent_a', '/nonexistent_b'],
      'error: no folder or file at /nonexistent_a'),
     ('fvd', ['exists', '--save_stats=exists.npy'], 'error: exists.npy exists'),
+    ('fvd', ['short.npy', '--num_frames=9', '--save_stats=s.npz'],
+     'error: every video of short.npy is shorter than a clip'),
     ('evaluate_sample', ['--eval_type=rgb', '--rgb_sample=/nonexistent.npy'],
      'error: no sample at /nonexistent.npy'),
     ('export_saved_model', ['--eval_type=rgb', '--output=exists'],
@@ -73,6 +76,8 @@ MISTAKES = (
      'error: no video at /nonexistent.mp4'),
     ('preprocess_video', ['video.mp4', '--rgb_out=exists.npy'],
      'error: exists.npy exists; pass --overwrite'),
+    ('evaluate_sample', ['--output_dir=out', '--eval_type=rgb'],
+     'error: --output_dir runs every combination: leave out --eval_type'),
     ('evaluate_sample', ['--precision=int8'],
      'error: evaluate_sample.py does not run int8: it exists to match the '
      'reference numbers'),
@@ -101,6 +106,8 @@ class QuickAnswersTest(absltest.TestCase):
                 os.path.join(cls.folder, 'video.mp4'))
     for name in ('exists.npy', 'exists.png'):
       open(os.path.join(cls.folder, name), 'w').close()
+    np.save(os.path.join(cls.folder, 'short.npy'),
+            np.zeros((3, 8, 16, 16, 3), np.uint8))  # Three 8-frame videos.
     os.makedirs(os.path.join(cls.folder, 'exists', 'rgb_imagenet'),
                 exist_ok=True)
 
