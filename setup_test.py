@@ -104,6 +104,7 @@ class WheelTest(absltest.TestCase):
       os.symlink(registry + suffix, os.path.join(rgb, 'model.ckpt' + suffix))
     cls.environment = dict(os.environ, KINETICS_I3D_HOME=cls.home,
                            PYTHONPATH='')
+    cls.examples = cls._run_examples()
 
   def _in_work(self, *command):
     return _run(list(command), cwd=self.work, env=self.environment)
@@ -129,25 +130,24 @@ class WheelTest(absltest.TestCase):
                         for r in requirements), requirements)
     self.assertRegex(scripts, r'i3d-classify = kinetics_i3d\.commands\.')
 
-  def test_research_code_and_readme_examples_from_another_folder(self):
-    # Run in the folder of the decoys, which come first on sys.path: the
-    # package must not import them (the decoy i3d.py raises if imported).
+  @classmethod
+  def _run_examples(cls) -> subprocess.CompletedProcess:
+    """Runs the documentation's examples and research-code imports in the
+    researcher's folder, each on its own in one process (one TensorFlow
+    start-up); then, from a folder without decoys, `import i3d`."""
     examples = _documented_examples()
-    self.assertEqual(sorted(examples), ['classify', 'features', 'flow',
-                                        'front_page', 'fvd', 'restore'])
     shutil.copy(repo_paths.registry_video('bikes.mp4'),
-                os.path.join(self.work, 'video.mp4'))
+                os.path.join(cls.work, 'video.mp4'))
     rng = np.random.default_rng(0)
     for folder in ('real_videos', 'fake_videos'):
-      os.makedirs(os.path.join(self.work, folder))
+      os.makedirs(os.path.join(cls.work, folder))
       for index in range(2):
         frames = rng.integers(0, 256, (16, 64, 64, 3), np.uint8)
         if folder == 'fake_videos':
           frames = frames // 2  # Darker: another distribution.
         synthetic_videos.write_video(
-            os.path.join(self.work, folder, f'{index}.mkv'), frames)
-    # All five in one process (one TensorFlow start-up), each on its own,
-    # after the package and every command module are imported.
+            os.path.join(cls.work, folder, f'{index}.mkv'), frames)
+    # First the package and every command module.
     imports = textwrap.dedent("""
         import importlib, pkgutil
         import kinetics_i3d
@@ -157,16 +157,37 @@ class WheelTest(absltest.TestCase):
         print(kinetics_i3d.__file__, kinetics_i3d.__version__,
               kinetics_i3d.InceptionI3d.__module__)
         """)
+    original_module = textwrap.dedent(f"""
+        import os
+        os.chdir({cls.env!r})
+        import i3d, kinetics_i3d.models.i3d as m
+        print(i3d.__file__, i3d.InceptionI3d is m.InceptionI3d,
+              i3d.VALID_ENDPOINTS[-1])
+        """)
     runner = ('import json, sys\n'
               'for name, code in json.loads(sys.argv[1]).items():\n'
               '  print(_MARK + name, flush=True)\n'
               '  exec(compile(code, "example " + name, "exec"), {})\n'
               ).replace('_MARK', repr(_EXAMPLE_MARK))
-    result = self._in_work(self.python, '-c', runner,
-                           json.dumps({'imports': imports, **examples}))
+    return _run([cls.python, '-c', runner,
+                 json.dumps({'imports': imports, **examples,
+                             'original_module': original_module})],
+                cwd=cls.work, env=cls.environment)
+
+  def _printed(self) -> Dict[str, str]:
+    """What each part of `_run_examples` printed, by name."""
+    result = self.examples
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    printed = dict(part.split('\n', 1) for part in
-                   result.stdout.split(_EXAMPLE_MARK)[1:])
+    return dict(part.split('\n', 1) for part in
+                result.stdout.split(_EXAMPLE_MARK)[1:])
+
+  def test_research_code_and_readme_examples_from_another_folder(self):
+    # Run in the folder of the decoys, which come first on sys.path: the
+    # package must not import them (the decoy i3d.py raises if imported).
+    self.assertEqual(sorted(_documented_examples()),
+                     ['classify', 'features', 'flow', 'front_page', 'fvd',
+                      'restore'])
+    printed = self._printed()
     path, version, model_module = printed['imports'].split()
     self.assertTrue(path.startswith(self.env), path)
     self.assertRegex(version, r'^\d+\.\d+\.\d+$')
@@ -191,13 +212,7 @@ class WheelTest(absltest.TestCase):
 
   def test_original_i3d_module_is_the_package_model(self):
     # From a folder without decoys, `import i3d` is the installed module.
-    result = _run([self.python, '-c',
-                   'import i3d, kinetics_i3d.models.i3d as m; print(i3d.'
-                   '__file__, i3d.InceptionI3d is m.InceptionI3d, '
-                   'i3d.VALID_ENDPOINTS[-1])'], cwd=self.env,
-                  env=self.environment)
-    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    path, same, last = result.stdout.split()
+    path, same, last = self._printed()['original_module'].split()
     self.assertTrue(path.startswith(self.env), path)
     self.assertEqual((same, last), ('True', 'Predictions'))
 
