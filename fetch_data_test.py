@@ -46,7 +46,8 @@ class FetchDataTest(absltest.TestCase):
     self.assertTrue(os.path.exists(os.path.join(data, 'label_map.txt')))
     self.assertFalse(os.path.exists(os.path.join(data, 'label_map_600.txt')))
 
-    result = _run('--verify', f'--data_dir={data}')
+    result = script_testing.run_in_process('fetch_data', '--verify',
+                                           f'--data_dir={data}')
     self.assertEqual(result.returncode, 1)
     self.assertIn('label_map.txt: ok', result.stdout)
     self.assertIn('label_map_600.txt: missing', result.stdout)
