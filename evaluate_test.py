@@ -23,7 +23,7 @@ class EvaluateTest(absltest.TestCase):
   def test_joint_reports_each_stream_and_their_sum(self):
     root = self.create_tempdir().full_path
     rng = np.random.default_rng(0)
-    labels = np.array([0, 0, 1, 1, 2, 2])
+    labels = np.array([0, 1, 2, 2])
     clips = {}
     for stream, channels, _ in _STREAMS:
       clips[stream] = [
@@ -46,8 +46,7 @@ class EvaluateTest(absltest.TestCase):
             [model(c, is_training=False)[0].numpy() for c in crops])
       # The evaluation input: the whole clip, centre-cropped.
       expected[stream] = run([c[:, :, 8:232, 13:237] for c in clips[stream]])
-      wrong_crop[stream] = run(
-          [c[:, :, :224, :224] for c in clips[stream][:2]])
+      wrong_crop[stream] = run([clips[stream][0][:, :, :224, :224]])
 
     saved = os.path.join(root, 'logits.npz')
     result = script_testing.run(
@@ -63,7 +62,7 @@ class EvaluateTest(absltest.TestCase):
                                    atol=_TOLERANCE, rtol=_TOLERANCE)
         # Guard: the crop (or any other clip) moves the logits far more.
         self.assertGreater(
-            np.abs(wrong_crop[stream] - expected[stream][:2]).max(),
+            np.abs(wrong_crop[stream] - expected[stream][:1]).max(),
             100 * _TOLERANCE)
     output = json.loads(result.stdout)
     self.assertEqual(output['clips'], len(labels))

@@ -106,7 +106,6 @@ class CropsTest(absltest.TestCase):
     # Whole resized frames, 256 x 300, as stream_video(cropped=False) gives.
     cls.frames = {'rgb': rng.uniform(-1, 1, (1, 9, 256, 300, 3)),
                   'flow': rng.uniform(-1, 1, (1, 9, 256, 300, 2))}
-    cls.predictor = inference.Predictor(cls.models)
 
   def _mixed_5c(self, stream, clips):
     """Mixed_5c averaged over space and time, by the plain model, for each
@@ -114,26 +113,36 @@ class CropsTest(absltest.TestCase):
     _, end_points = self.models[stream](clips, is_training=False)
     return tf.reduce_mean(end_points['Mixed_5c'], axis=[1, 2, 3]).numpy()
 
-  def test_ten_crops_average_the_corners_the_centre_and_their_mirrors(self):
-    result = features.extract(self.predictor, self.frames,
+  def _ten_views(self, stream):
+    """The corners, the centre and their mirrors, cut here."""
+    clip = self.frames[stream]
+    views = []
+    for top, left in ((0, 0), (0, 76), (32, 0), (32, 76), (16, 38)):
+      views.append(clip[:, :, top:top + 224, left:left + 224])
+    mirrors = [view[:, :, :, ::-1].copy() for view in views]
+    if stream == 'flow':
+      for mirror in mirrors:
+        mirror[..., 0] *= -1  # Motion to the right becomes to the left.
+    return np.concatenate(views + mirrors)
+
+  def test_ten_crops_are_the_corners_the_centre_and_their_mirrors(self):
+    for stream in ('rgb', 'flow'):
+      np.testing.assert_array_equal(
+          features.crop_views(self.frames[stream], stream, 'ten'),
+          self._ten_views(stream), err_msg=stream)
+
+  def test_ten_crops_average_the_views_features(self):
+    # Flow, whose mirrors differ most from a plain flip.
+    result = features.extract(inference.Predictor({'flow': self.models['flow']}),
+                              {'flow': self.frames['flow']},
                               features.Protocol(window=9, crops='ten'))
-    self.assertEqual(result.features.shape, (1, 2048))
-    for half, stream in enumerate(('rgb', 'flow')):
-      clip = self.frames[stream]
-      views = []
-      for top, left in ((0, 0), (0, 76), (32, 0), (32, 76), (16, 38)):
-        crop = clip[:, :, top:top + 224, left:left + 224]
-        mirror = crop[:, :, :, ::-1].copy()
-        if stream == 'flow':
-          mirror[..., 0] *= -1  # Motion to the right becomes to the left.
-        views += [crop, mirror]
-      per_view = self._mixed_5c(stream, np.concatenate(views))
-      expected = per_view.mean(axis=0)
-      np.testing.assert_allclose(
-          result.features[0, half * 1024:(half + 1) * 1024], expected,
-          atol=1e-4, rtol=1e-4)
-      # Guard: the centre crop alone is far from the ten crops' average.
-      self.assertGreater(np.abs(per_view[8] - expected).max(), 100 * 1e-4)
+    self.assertEqual(result.features.shape, (1, 1024))
+    per_view = self._mixed_5c('flow', self._ten_views('flow'))
+    expected = per_view.mean(axis=0)
+    np.testing.assert_allclose(result.features[0], expected, atol=1e-4,
+                               rtol=1e-4)
+    # Guard: the centre crop alone is far from the ten crops' average.
+    self.assertGreater(np.abs(per_view[4] - expected).max(), 100 * 1e-4)
 
   def test_full_frame_averages_the_whole_frame(self):
     result = features.extract(inference.Predictor({'rgb': self.models['rgb']}),

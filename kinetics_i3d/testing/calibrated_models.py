@@ -7,7 +7,13 @@ tell a right input from a wrong one. These models are initialised from data
 instead: each batch norm's moving statistics are the measured mean and
 variance of its convolution's output on a calibration batch, so every layer
 hands the next unit-variance activations, as a trained model does.
+
+A model is calibrated once per process for each (channels, classes, seed);
+later calls build a new model with the same values.
 """
+
+import functools
+from typing import Dict
 
 import numpy as np
 import tensorflow as tf
@@ -38,8 +44,20 @@ def calibrated_model(num_channels: int, num_classes: int = 400,
     seed: seeds every random draw, so a seed names one model.
 
   Returns:
-    The built and calibrated model.
+    The built and calibrated model (a new one at each call).
   """
+  values = _calibrated_values(num_channels, num_classes, seed)
+  model = i3d.InceptionI3d(num_classes)
+  checkpoints.build(model, num_channels, initialize=False)
+  for variable in model.variables:
+    variable.assign(values[variable.name])
+  return model
+
+
+@functools.lru_cache(maxsize=None)
+def _calibrated_values(num_channels: int, num_classes: int,
+                       seed: int) -> Dict[str, np.ndarray]:
+  """The variables of `calibrated_model`, by name, computed once."""
   model = i3d.InceptionI3d(num_classes)
   checkpoints.build(model, num_channels, initialize=False)
   rng = np.random.default_rng(seed)
@@ -65,4 +83,4 @@ def calibrated_model(num_channels: int, num_classes: int = 400,
     share = 1.0 - batch_norm.decay_rate
     batch_norm.moving_mean.assign(batch_norm.moving_mean / share)
     batch_norm.moving_variance.assign(batch_norm.moving_variance / share)
-  return model
+  return {variable.name: variable.numpy() for variable in model.variables}

@@ -20,6 +20,7 @@ class CalibratedModelTest(absltest.TestCase):
     self.assertGreater(np.abs(logits[0] - logits[1]).max(), 0.1)
     # The same seed gives the same model.
     again = calibrated_models.calibrated_model(2, num_classes=10, seed=3)
+    self.assertIsNot(again, model)
     np.testing.assert_allclose(again(clips, is_training=False)[0], logits,
                                atol=1e-5)
 
