@@ -32,8 +32,9 @@ class ExportTest(absltest.TestCase):
         set(loaded.signatures),
         {'serving_default', 'logits', 'probabilities', 'features', 'outputs'})
 
-    # Two lengths through one signature; 193 pixels, the network's least.
-    for frames in (9, 17):
+    # Two lengths through one signature, the others at the second; 193
+    # pixels, the network's least.
+    for frames in (17, 9):
       x_rgb = tf.random.stateless_uniform([1, frames, 193, 193, 3], [1, frames],
                                           -1, 1)
       x_flow = tf.random.stateless_uniform([1, frames, 193, 193, 2],
@@ -44,33 +45,30 @@ class ExportTest(absltest.TestCase):
       expected = (rgb_logits + flow_logits).numpy()
       logits = loaded.signatures['logits'](rgb=x_rgb, flow=x_flow)['logits']
       np.testing.assert_allclose(logits, expected, atol=1e-4, rtol=1e-4)
-      # Guard: the flow stream's share is far beyond the tolerance.
-      self.assertGreater(
-          np.abs(flow_logits - flow(x_flow[:, ::-1], is_training=False)[0]
-                ).max(), 1e-2)
-      serving = loaded.signatures['serving_default'](rgb=x_rgb, flow=x_flow)
-      np.testing.assert_allclose(serving['logits'], expected, atol=1e-4,
-                                 rtol=1e-4)
-      probabilities = loaded.signatures['probabilities'](
-          rgb=x_rgb, flow=x_flow)['probabilities']
-      np.testing.assert_allclose(probabilities, tf.nn.softmax(expected),
-                                 atol=1e-5)
-      features = loaded.signatures['features'](rgb=x_rgb, flow=x_flow)
+    # Guard: the flow stream's share is far beyond the tolerance.
+    self.assertGreater(
+        np.abs(flow_logits - flow(x_flow[:, ::-1], is_training=False)[0]
+              ).max(), 1e-2)
+    serving = loaded.signatures['serving_default'](rgb=x_rgb, flow=x_flow)
+    np.testing.assert_allclose(serving['logits'], expected, atol=1e-4,
+                               rtol=1e-4)
+    probabilities = loaded.signatures['probabilities'](
+        rgb=x_rgb, flow=x_flow)['probabilities']
+    np.testing.assert_allclose(probabilities, tf.nn.softmax(expected),
+                               atol=1e-5)
+    features = loaded.signatures['features'](rgb=x_rgb, flow=x_flow)
+    for stream, points in (('rgb', rgb_points), ('flow', flow_points)):
       np.testing.assert_allclose(
-          features['rgb_features'],
-          tf.reduce_mean(rgb_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
+          features[f'{stream}_features'],
+          tf.reduce_mean(points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
           rtol=1e-4)
-      np.testing.assert_allclose(
-          features['flow_features'],
-          tf.reduce_mean(flow_points['Mixed_5c'], axis=[1, 2, 3]), atol=1e-4,
-          rtol=1e-4)
-      outputs = loaded.signatures['outputs'](rgb=x_rgb, flow=x_flow)
-      np.testing.assert_allclose(outputs['logits'], expected, atol=1e-4,
-                                 rtol=1e-4)
-      np.testing.assert_allclose(
-          outputs['flow_features'],
-          tf.reduce_mean(flow_points['Mixed_5c'], axis=[2, 3]), atol=1e-4,
-          rtol=1e-4)
+    outputs = loaded.signatures['outputs'](rgb=x_rgb, flow=x_flow)
+    np.testing.assert_allclose(outputs['logits'], expected, atol=1e-4,
+                               rtol=1e-4)
+    np.testing.assert_allclose(
+        outputs['flow_features'],
+        tf.reduce_mean(flow_points['Mixed_5c'], axis=[2, 3]), atol=1e-4,
+        rtol=1e-4)
 
   def test_script_exports_bfloat16_then_refuses_existing_output(self):
     directory = os.path.join(self.create_tempdir().full_path, 'saved')
