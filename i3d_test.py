@@ -176,14 +176,14 @@ class ArchitectureTest(absltest.TestCase):
 class NumericsTest(absltest.TestCase):
 
   def test_logits_match_plain_tf_nn_computation(self):
-    # Trained weights (random ones barely respond to the input), 24 frames
-    # (three logit time steps to average) and, without spatial squeeze, a
-    # 224x256 frame (two spatial positions).
+    # Trained weights (random ones barely respond to the input), 17 frames
+    # (two logit time steps to average) and, without spatial squeeze, a
+    # 193x225 frame (two spatial positions).
     model = i3d.InceptionI3d(spatial_squeeze=False)
     checkpoints.restore(model, repo_paths.registry_checkpoint(), 'RGB',
                         num_channels=3)
     weights = _weights(model)
-    for shape in ([2, 24, 224, 224, 3], [1, 24, 224, 256, 3]):
+    for shape in ([2, 17, 193, 193, 3], [1, 17, 193, 225, 3]):
       x = tf.random.stateless_uniform(shape, [1, 2], -1, 1)
       logits, _ = model(x, is_training=False)
       expected = _reference_logits(weights, x)
