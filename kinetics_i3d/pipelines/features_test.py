@@ -44,10 +44,9 @@ class FeaturesPipelineTest(absltest.TestCase):
           os.path.join(root, 'videos', label, f'{label}.mkv'),
           synthetic_videos.moving_texture(20, 48, 64, dx=dx))
     clips = manifests.from_class_folders(os.path.join(root, 'videos'))
-    # Whole frames and centred windows, so that the protocol must reach the
-    # workers (centres at frames 0 and 10).
-    protocol = features_lib.Protocol(window=16, stride=10, center_windows=True,
-                                     crops='full')
+    # Short, centred windows, so that the protocol must reach the workers
+    # (centres at frames 0 and 10).
+    protocol = features_lib.Protocol(window=9, stride=10, center_windows=True)
     settings = features.Settings(('rgb',), checkpoint_dir, protocol)
     from_videos = _run(beam.Create(clips), settings, {'left': 0, 'right': 1},
                        os.path.join(root, 'from_videos'))
