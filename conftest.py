@@ -13,7 +13,16 @@ import tempfile
 
 from absl import flags
 
-import kinetics_i3d  # pylint: disable=unused-import
+# TensorFlow imports all of Keras 3 as it starts (2 to 3 s of each of the
+# suite's TensorFlow processes here, most of it scikit-learn and matplotlib,
+# which Keras imports because they are installed). Nothing in the project
+# uses Keras: with TF_USE_LEGACY_KERAS set and no tf_keras installed,
+# TensorFlow skips that import, in the tests and the scripts they run (any
+# use of tf.keras would then fail them). setup_test's installed-wheel runs
+# start TensorFlow as users do, with Keras.
+os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+
+import kinetics_i3d  # pylint: disable=unused-import,g-import-not-at-top
 
 flags.FLAGS.mark_as_parsed()
 

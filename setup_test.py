@@ -102,8 +102,10 @@ class WheelTest(absltest.TestCase):
     registry = repo_paths.registry_checkpoint()
     for suffix in ('.index', '.data-00000-of-00001'):
       os.symlink(registry + suffix, os.path.join(rgb, 'model.ckpt' + suffix))
-    cls.environment = dict(os.environ, KINETICS_I3D_HOME=cls.home,
-                           PYTHONPATH='')
+    # As a user's: TensorFlow starts with Keras (see conftest.py).
+    cls.environment = {**{k: v for k, v in os.environ.items()
+                          if k != 'TF_USE_LEGACY_KERAS'},
+                       'KINETICS_I3D_HOME': cls.home, 'PYTHONPATH': ''}
     cls.examples = cls._run_examples()
 
   def _in_work(self, *command):
