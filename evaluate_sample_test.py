@@ -146,10 +146,10 @@ class EvaluateSampleTest(absltest.TestCase):
 
   def test_one_run_prints_what_multi_evaluate_wrote(self):
     # The script alone, as the original ran it: one combination, printed.
-    result = script_testing.run('evaluate_sample.py', '--eval_type=joint',
+    result = script_testing.run('evaluate_sample.py', '--eval_type=flow',
                                 *self._sample_flags())
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    self._assert_same_report(result.stdout, self._output('imagenet_joint'))
+    self._assert_same_report(result.stdout, self._output('imagenet_flow'))
 
   def test_failed_combinations_are_named_and_the_others_written(self):
     # Only the flow checkpoints: the five runs that need RGB fail.
