@@ -1,11 +1,13 @@
 """Every command answers --help, wrong flags and missing inputs at once.
 
-Each case runs a command as its console script does, in a fresh process
-(`testing.light_paths`), and checks its answer, its exit status, and that it
-never imported TensorFlow, Beam or matplotlib: those take seconds to import,
-and a user's typo should not wait for them.
+Each case runs a command as its console script does (`testing.light_paths`,
+the cases one after another in one fresh process), and the test checks its
+answer, its exit status, and that it imported neither TensorFlow, Beam nor
+matplotlib: those take seconds to import, and a user's typo should not wait
+for them.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +16,6 @@ import sys
 from absl.testing import absltest
 import numpy as np
 
-from kinetics_i3d.testing import light_paths
 from kinetics_i3d.testing import video_zoo
 
 COMMANDS = ('classify_video', 'dataset_features', 'evaluate',
@@ -110,44 +111,64 @@ class QuickAnswersTest(absltest.TestCase):
             np.zeros((3, 8, 16, 16, 3), np.uint8))  # Three 8-frame videos.
     os.makedirs(os.path.join(cls.folder, 'exists', 'rgb_imagenet'),
                 exist_ok=True)
+    # Every case that imports no heavy module, in one fresh process (Beam's
+    # unknown flags, which import Beam, each in its own).
+    cls.help_cases = [(command, ['--help']) for command in COMMANDS]
+    cls.unknown_flag_cases = [
+        (command, ['--no_such_flag=1', *REQUIRED.get(command, [])])
+        for command in COMMANDS]
+    light = ([c for c in cls.unknown_flag_cases if c[0] not in REQUIRED] +
+             cls.help_cases + [(command, args) for command, args, _ in MISTAKES])
+    cls.results = dict(zip(map(repr, light), cls._run(light)))
+    for case in cls.unknown_flag_cases:
+      if case[0] in REQUIRED:
+        cls.results[repr(case)] = cls._run([case])[0]
 
-  def _run(self, command, *args):
-    """(exit status, stderr lines before the marker, heavy modules)."""
-    result = subprocess.run(
-        [sys.executable, '-m', 'kinetics_i3d.testing.light_paths', command,
-         *args], cwd=self.folder, capture_output=True, text=True,
-        check=False, timeout=120)
-    lines = result.stderr.strip().splitlines()
-    self.assertTrue(lines and lines[-1].startswith(light_paths.MARKER),
-                    result.stderr)
-    heavy = lines[-1][len(light_paths.MARKER):].strip()
-    return result.returncode, result.stdout, lines[:-1], heavy
+  @classmethod
+  def _run(cls, cases):
+    """Each case's exit status, stdout, stderr and heavy modules imported
+    by then, run in turn in a fresh process."""
+    paths = [os.path.join(cls.folder, f'{name}.json')
+             for name in ('cases', 'results')]
+    with open(paths[0], 'w') as f:
+      json.dump(cases, f)
+    subprocess.run(
+        [sys.executable, '-m', 'kinetics_i3d.testing.light_paths', *paths],
+        cwd=cls.folder, check=True, timeout=300)
+    with open(paths[1]) as f:
+      return json.load(f)
+
+  def _result(self, command, args):
+    """(exit status, stdout, stderr lines, heavy modules) of a case."""
+    result = self.results[repr((command, list(args)))]
+    return (result['status'], result['stdout'],
+            result['stderr'].strip().splitlines(), result['heavy'])
 
   def test_help_and_unknown_flags(self):
     for command in COMMANDS:
       with self.subTest(command=command):
-        status, stdout, _, heavy = self._run(command, '--help')
+        status, stdout, _, heavy = self._result(command, ['--help'])
         self.assertEqual(status, 1)  # absl's --help exits with status 1.
         self.assertIn('Try --helpfull to get a list of all flags.', stdout)
-        self.assertEqual(heavy, '')
-        status, _, stderr, heavy = self._run(
-            command, '--no_such_flag=1', *REQUIRED.get(command, []))
+        self.assertEqual(heavy, [])
+        status, _, stderr, heavy = self._result(
+            command, ['--no_such_flag=1', *REQUIRED.get(command, [])])
         self.assertEqual(status, 1)
         self.assertIn("Unknown command line flag 'no_such_flag'",
                       '\n'.join(stderr))
         # Beam's commands ask Beam's options (not TensorFlow) about it.
-        self.assertEqual(heavy, 'apache_beam' if command in REQUIRED else '')
+        self.assertEqual(heavy,
+                         ['apache_beam'] if command in REQUIRED else [])
 
   def test_mistakes_are_one_line_without_tensorflow(self):
     for command, args, message in MISTAKES:
       with self.subTest(command=command, args=args):
-        status, _, stderr, heavy = self._run(command, *args)
+        status, _, stderr, heavy = self._result(command, args)
         self.assertNotEqual(status, 0)
         self.assertTrue(stderr, 'no message')
         self.assertIn(message, stderr[-1])
         self.assertNotIn('Traceback', '\n'.join(stderr))
-        self.assertEqual(heavy, '')
-
+        self.assertEqual(heavy, [])
 
 if __name__ == '__main__':
   absltest.main()
