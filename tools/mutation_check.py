@@ -87,6 +87,15 @@ MUTATIONS = (
              'streams.STREAMS[stream].num_channels)',
              'streams.STREAMS[stream].num_channels) * (stream != "flow")',
              ('evaluate_sample_test.py::EvaluateSampleTest::test_flow_alone',)),
+    Mutation('multi_evaluate_shares_networks',
+             'evaluate_sample.py --output_dir reuses the ImageNet networks for '
+             'the from-scratch runs',
+             'kinetics_i3d/commands/evaluate_sample.py',
+             'name = streams.checkpoint_name(stream, imagenet_pretrained, '
+             'kinetics600)\n',
+             'name = stream\n',
+             ('evaluate_sample_test.py::EvaluateSampleTest::'
+              'test_every_combination_and_scratch_differs_from_imagenet',)),
     Mutation('evaluation_corner_crop',
              'evaluation crops the top-left corner instead of the centre',
              'kinetics_i3d/datasets/training_data.py',
