@@ -197,13 +197,13 @@ class VideoTimesTest(absltest.TestCase):
     for name in ('30', '24000_1001', 'vfr'):
       with self.subTest(name):
         times, fps = self._times(name)
-        result = self._features(name, fps=None, window=16, stride=4)
+        result = self._features(name, fps=None, window=9, stride=9)
         self.assertEqual((result.num_frames, result.fps), (36, fps))
-        firsts = np.arange(0, 36 - 16 + 1, 4)  # (36 - 16) / 4 + 1 rows.
+        firsts = np.arange(0, 36 - 9 + 1, 9)  # (36 - 9) / 9 + 1 rows.
         self.assertLen(result.features, len(firsts))
         np.testing.assert_allclose(result.start_sec, times[firsts])
         np.testing.assert_allclose(result.end_sec,
-                                   times[firsts + 15] + 1 / fps)
+                                   times[firsts + 8] + 1 / fps)
 
   def test_resampled_to_25_fps(self):
     result = self._features('30', fps=25.0, window=16, stride=4)
@@ -212,11 +212,11 @@ class VideoTimesTest(absltest.TestCase):
     np.testing.assert_allclose(result.center_sec, [0.32, 0.48, 0.64, 0.8])
 
   def test_centred_windows_reach_the_first_and_last_frames(self):
-    result = self._features('30', fps=None, window=16, stride=5,
+    result = self._features('30', fps=None, window=16, stride=7,
                             center_windows=True)
     times, _ = self._times('30')
-    self.assertLen(result.features, 8)  # Centres 0, 5, ..., 35.
-    np.testing.assert_allclose(result.center_sec, times[0:36:5])
+    self.assertLen(result.features, 6)  # Centres 0, 7, ..., 35.
+    np.testing.assert_allclose(result.center_sec, times[0:36:7])
     np.testing.assert_allclose(result.start_sec[0], -8 / 30)
     np.testing.assert_allclose(result.end_sec[-1], times[35] + 8 / 30)
 
