@@ -58,13 +58,14 @@ class EvaluateSampleTest(absltest.TestCase):
     cls.names = label_maps.read_label_map(repo_paths.LABEL_MAP, 400)
     cls.rgb_sample = os.path.join(cls.dir, 'rgb.npy')
     gif = repo_paths.original_release_file('v_CricketShot_g04_c01_rgb.gif')
-    # The first 16 of its 79 frames (still "playing cricket"): a shorter run.
-    rgb = (gifs.rgb_sample_from_gif(gif)[:, :16] if gif else
-           np.random.default_rng(3).uniform(-1, 1, (1, 16, 224, 224, 3)))
+    # The first 9 of its 79 frames, the network's least (still "playing
+    # cricket", 1.5 logits ahead of the next class): a shorter run.
+    rgb = (gifs.rgb_sample_from_gif(gif)[:, :9] if gif else
+           np.random.default_rng(3).uniform(-1, 1, (1, 9, 224, 224, 3)))
     np.save(cls.rgb_sample, rgb.astype(np.float32))
     cls.flow_sample = os.path.join(cls.dir, 'flow.npy')
     cls.flow = np.random.default_rng(4).uniform(
-        -1, 1, (1, 10, 224, 224, 2)).astype(np.float32)
+        -1, 1, (1, 9, 224, 224, 2)).astype(np.float32)
     np.save(cls.flow_sample, cls.flow)
 
     # rgb_scratch and flow_scratch: other random weights, so that every
