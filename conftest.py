@@ -40,14 +40,13 @@ os.environ['KINETICS_I3D_RELEASE_URL'] = 'http://127.0.0.1:9/'  # Discard port.
 # they are collected, so both processes then finish about together rather
 # than one waiting for the other's last long class.
 _LONGEST_FIRST = (
-    'kinetics_i3d/int8/quantize_test.py', 'setup_test.py',
-    'evaluate_sample_test.py', 'prepare_dataset_test.py',
-    'classify_video_test.py', 'kinetics_i3d/features_test.py',
-    'kinetics_i3d/models/inference_test.py',
-    'kinetics_i3d/training/trainer_test.py', 'export_saved_model_test.py',
-    'kinetics_i3d/timeline_test.py', 'evaluate_test.py', 'fvd_test.py',
-    'preprocess_video_test.py', 'kinetics_i3d/pipelines/features_test.py',
-    'kinetics_i3d/fvd/sets_test.py', 'extract_features_test.py')
+    'evaluate_sample_test.py', 'prepare_dataset_test.py', 'fvd_test.py',
+    'kinetics_i3d/pipelines/features_test.py', 'classify_video_test.py',
+    'evaluate_test.py', 'kinetics_i3d/int8/quantize_test.py',
+    'kinetics_i3d/models/inference_test.py', 'export_saved_model_test.py',
+    'kinetics_i3d/timeline_test.py', 'extract_features_test.py',
+    'kinetics_i3d/features_test.py', 'setup_test.py',
+    'preprocess_video_test.py', 'kinetics_i3d/training/trainer_test.py')
 
 
 def pytest_collection_modifyitems(items):
