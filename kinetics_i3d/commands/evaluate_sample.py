@@ -123,9 +123,9 @@ def _report(eval_type: str, imagenet_pretrained: bool,
                  inputs[stream].shape)
     name = streams.checkpoint_name(stream, imagenet_pretrained, kinetics600)
     if name not in models:
-      models.update({name: locations.load_models(
+      models[name] = locations.load_models(
           [stream], FLAGS.checkpoint_dir, imagenet_pretrained,
-          kinetics600)[stream]})
+          kinetics600)[stream]
     networks[stream] = models[name]
 
   predictor = inference.Predictor(networks, FLAGS.precision)

@@ -113,14 +113,13 @@ class QuickAnswersTest(absltest.TestCase):
                 exist_ok=True)
     # Every case that imports no heavy module, in one fresh process (Beam's
     # unknown flags, which import Beam, each in its own).
-    cls.help_cases = [(command, ['--help']) for command in COMMANDS]
-    cls.unknown_flag_cases = [
-        (command, ['--no_such_flag=1', *REQUIRED.get(command, [])])
-        for command in COMMANDS]
-    light = ([c for c in cls.unknown_flag_cases if c[0] not in REQUIRED] +
-             cls.help_cases + [(command, args) for command, args, _ in MISTAKES])
+    unknown_flags = [(command, ['--no_such_flag=1', *REQUIRED.get(command, [])])
+                     for command in COMMANDS]
+    light = ([case for case in unknown_flags if case[0] not in REQUIRED] +
+             [(command, ['--help']) for command in COMMANDS] +
+             [(command, args) for command, args, _ in MISTAKES])
     cls.results = dict(zip(map(repr, light), cls._run(light)))
-    for case in cls.unknown_flag_cases:
+    for case in unknown_flags:
       if case[0] in REQUIRED:
         cls.results[repr(case)] = cls._run([case])[0]
 
