@@ -35,7 +35,7 @@ def load_sample(path: str, num_channels: int,
         f'no sample at {path}: `i3d-fetch --source=original` downloads the '
         'cricket samples (needs internet), and `i3d-preprocess` makes samples '
         'from any video') from None
-  except (ValueError, OSError) as error:
+  except (ValueError, OSError, EOFError) as error:  # EOFError: empty.
     raise errors.InputError(
         f'{path} is not a readable .npy array ({error})') from None
   expected = f'[1, frames, {IMAGE_SIZE}, {IMAGE_SIZE}, {num_channels}]'

@@ -42,9 +42,10 @@ class LoadSampleTest(absltest.TestCase):
     with self.assertRaisesRegex(errors.MissingFileError,
                                 'no sample at .*i3d-preprocess'):
       samples.load_sample('/nonexistent.npy', 3)
-    path = self.create_tempfile(content='not numpy').full_path
-    with self.assertRaisesRegex(errors.InputError, 'not a readable .npy'):
-      samples.load_sample(path, 3)
+    for name, content in (('text.npy', 'not numpy'), ('empty.npy', '')):
+      path = self.create_tempfile(name, content=content).full_path
+      with self.assertRaisesRegex(errors.InputError, 'not a readable .npy'):
+        samples.load_sample(path, 3)
 
 
 if __name__ == '__main__':

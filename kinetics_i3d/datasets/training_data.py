@@ -57,7 +57,7 @@ def _check_npy(path: str, num_channels: int) -> int:
   """Returns the frame count of a clip, or raises InputError."""
   try:
     clip = np.load(path, mmap_mode='r', allow_pickle=False)
-  except (ValueError, OSError) as error:
+  except (ValueError, OSError, EOFError) as error:  # EOFError: empty.
     raise errors.InputError(
         f'{path} is not a readable .npy clip ({error}): is it damaged or cut '
         'short? Make it again (preprocess_video.py) or copy it again') from None

@@ -81,6 +81,9 @@ class SourcesTest(absltest.TestCase):
     os.makedirs(os.path.join(corrupt, 'up'))
     with open(os.path.join(corrupt, 'up', 'clip0_rgb.npy'), 'wb') as f:
       f.write(b'\x93NUMPY garbage')
+    cut = os.path.join(self.root, 'cut')  # A copy that wrote nothing.
+    os.makedirs(os.path.join(cut, 'up'))
+    open(os.path.join(cut, 'up', 'clip0_rgb.npy'), 'wb').close()
     empty = os.path.join(self.root, 'empty')
     os.makedirs(os.path.join(empty, 'a'))
     os.makedirs(os.path.join(empty, 'b'))
@@ -92,6 +95,7 @@ class SourcesTest(absltest.TestCase):
       f.write('down\nup\n')
     cases = [
         ((corrupt,), 'clip0_rgb.npy is not a readable .npy clip'),
+        ((cut,), 'clip0_rgb.npy is not a readable .npy clip'),
         ((empty,), 'class folder .*/a has no rgb clips'),
         ((os.path.join(self.root, 'missing.csv'),), 'no CSV at'),
         ((os.path.join(self.root, 'nowhere'),), 'no data folder at'),

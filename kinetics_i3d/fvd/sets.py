@@ -198,7 +198,7 @@ def _load_array(path: str) -> np.ndarray:
   try:
     loaded = np.load(path, mmap_mode='r' if path.endswith('.npy') else None,
                      allow_pickle=False)
-  except ValueError as error:
+  except (ValueError, EOFError) as error:  # EOFError: an empty file.
     raise errors.InputError(
         f'{path} is not one array of videos ({error}): save a uint8 '
         '[N, T, H, W, 3] array; videos of mixed sizes go in a folder') from None

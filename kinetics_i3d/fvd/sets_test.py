@@ -134,6 +134,9 @@ class SetsTest(absltest.TestCase):
         (array('gray.npy', np.zeros((3, 16, 8, 8), np.uint8)),
          r'has shape \[3, 16, 8, 8\]; FVD takes \[N, T, H, W, 3\]'),
     ]
+    empty = os.path.join(directory, 'empty.npy')
+    open(empty, 'wb').close()
+    cases.append((empty, 'empty.npy is not one array of videos'))
     mixed = os.path.join(directory, 'mixed.npz')
     np.savez(mixed, a=np.zeros((2, 16, 8, 8, 3), np.uint8),
              b=np.zeros((2, 16, 9, 9, 3), np.uint8))
