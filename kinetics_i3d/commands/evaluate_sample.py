@@ -153,10 +153,11 @@ def _evaluate_every_combination(output_dir: str) -> None:
       f.write(text)
     logging.info('Wrote %s', path)
   if failed:
+    written = (f'the others are in {output_dir}'
+               if len(failed) < len(COMBINATIONS) else 'none was written')
     raise errors.InputError(
         f'{len(failed)} of the {len(COMBINATIONS)} combinations failed '
-        f'({", ".join(failed)}; their reasons are above); the others are in '
-        f'{output_dir}')
+        f'({", ".join(failed)}; their reasons are above); {written}')
 
 
 @cli.reports_input_errors

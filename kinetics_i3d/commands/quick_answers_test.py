@@ -79,6 +79,11 @@ MISTAKES = (
      'error: exists.npy exists; pass --overwrite'),
     ('evaluate_sample', ['--output_dir=out', '--eval_type=rgb'],
      'error: --output_dir runs every combination: leave out --eval_type'),
+    ('evaluate_sample', ['--output_dir=out', '--checkpoint_dir=/nonexistent',
+                         '--rgb_sample=exists.npy', '--flow_sample=exists.npy'],
+     'error: 7 of the 7 combinations failed (imagenet_joint, imagenet_flow, '
+     'imagenet_rgb, no_imagenet_rgb600, no_imagenet_joint, no_imagenet_flow, '
+     'no_imagenet_rgb; their reasons are above); none was written'),
     ('evaluate_sample', ['--precision=int8'],
      'error: evaluate_sample.py does not run int8: it exists to match the '
      'reference numbers'),
