@@ -68,12 +68,18 @@ class EvaluateSampleTest(absltest.TestCase):
         -1, 1, (1, 9, 224, 224, 2)).astype(np.float32)
     np.save(cls.flow_sample, cls.flow)
 
-    # rgb_scratch and flow_scratch: other random weights, so that every
-    # combination of multi_evaluate.sh has its own checkpoints.
-    for name, channels, scope, seed in (('rgb_scratch', 3, 'RGB', 5),
-                                        ('flow_scratch', 2, 'Flow', 6)):
-      checkpoints.save(calibrated_models.calibrated_model(channels, 400, seed),
-                       os.path.join(cls.ckpt_dir, name, 'model.ckpt'),
+    # rgb_scratch and flow_scratch: the ImageNet streams with their logits
+    # negated, so that every combination of multi_evaluate.sh has its own
+    # checkpoints and report.
+    for name, model, scope in (
+        ('rgb_scratch', pretrained.load('rgb_imagenet', checkpoint=target),
+         'RGB'),
+        ('flow_scratch', calibrated_models.calibrated_model(2, 400, seed=1),
+         'Flow')):
+      for variable in model.variables:
+        if '/Logits/' in variable.name:
+          variable.assign(-variable)
+      checkpoints.save(model, os.path.join(cls.ckpt_dir, name, 'model.ckpt'),
                        scope=scope)
     # Every combination once, as multi_evaluate.sh runs them (in one
     # process); the tests below read its outputs.
@@ -146,9 +152,9 @@ class EvaluateSampleTest(absltest.TestCase):
       self.assertAlmostEqual(logits[name], float(logit), delta=1e-3)
 
   def test_one_run_prints_what_multi_evaluate_wrote(self):
-    # The script alone, as the original ran it: one combination, printed.
-    result = script_testing.run('evaluate_sample.py', '--eval_type=flow',
-                                *self._sample_flags())
+    # The command alone, as the original ran it: one combination, printed
+    # (in this process: multi_evaluate.sh ran the script).
+    result = self._evaluate('--eval_type=flow')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self._assert_same_report(result.stdout, self._output('imagenet_flow'))
 

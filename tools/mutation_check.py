@@ -88,8 +88,8 @@ MUTATIONS = (
              'streams.STREAMS[stream].num_channels) * (stream != "flow")',
              ('evaluate_sample_test.py::EvaluateSampleTest::test_flow_alone',)),
     Mutation('multi_evaluate_shares_networks',
-             'evaluate_sample.py --output_dir reuses the ImageNet networks for '
-             'the from-scratch runs',
+             'evaluate_sample.py --output_dir reuses the ImageNet streams\' '
+             'logits for the from-scratch runs',
              'kinetics_i3d/commands/evaluate_sample.py',
              'name = streams.checkpoint_name(stream, imagenet_pretrained, '
              'kinetics600)\n',
