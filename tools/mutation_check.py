@@ -153,6 +153,14 @@ MUTATIONS = (
              "if k not in ('num_videos', 'frame_stride')]",
              ('fvd_test.py::FvdScriptTest::'
               'test_seeds_protocol_record_and_saved_statistics',)),
+    Mutation('flow_chunk_boundary',
+             'a streamed chunk\'s first flow pair starts from the frame before '
+             'the previous chunk\'s last',
+             'kinetics_i3d/video/preprocessing.py',
+             '        previous_gray = grays[-1]\n',
+             '        previous_gray = grays[-2]\n',
+             ('kinetics_i3d/timeline_test.py::StreamingEqualsWholeClipTest::'
+              'test_flow_across_chunk_boundaries_equals_whole_video_flow',)),
     Mutation('clip_seek_to_any_frame',
              'clips are decoded from the frame a seek lands on, keyframe or '
              'not',
