@@ -26,7 +26,7 @@ class PrepareDatasetTest(absltest.TestCase):
       os.makedirs(os.path.join(self.videos, label))
       synthetic_videos.write_video(
           os.path.join(self.videos, label, f'v_{label}_g01_c01.mkv'),
-          synthetic_videos.moving_texture(10, 48, 64, dx=dx))
+          synthetic_videos.moving_then_still(4, 6, 48, 64, dx=dx))
 
   def test_two_workers_make_rgb_and_quantised_flow(self):
     out = os.path.join(self.dir, 'out')
@@ -52,10 +52,12 @@ class PrepareDatasetTest(absltest.TestCase):
       self.assertEqual(flow.shape, (9, 256, 341, 3))
       # Back to pixels as MediaPipe's readers do: (q / 255 - 0.5) * 40.
       pixels = (flow[..., :2] / 255.0 - 0.5) * 40.0
-      # The texture moves dx * 256 / 48 pixels a frame once resized.
-      self.assertAlmostEqual(np.median(pixels[..., 0]), dx * 256 / 48,
+      # The texture moves dx * 256 / 48 pixels a frame once resized, for
+      # three frames, then stands still.
+      self.assertAlmostEqual(np.median(pixels[:3, ..., 0]), dx * 256 / 48,
                              delta=1.0)
-      self.assertLess(np.abs(np.median(pixels[..., 1])), 0.5)
+      self.assertLess(np.abs(np.median(pixels[:3, ..., 1])), 0.5)
+      self.assertLess(np.abs(pixels[3:]).max(), 0.5)  # Quantised zero.
     with open(os.path.join(out, 'failures.csv')) as f:
       self.assertEqual(list(csv.DictReader(f)), [])
 

@@ -25,28 +25,35 @@ class SingleVideoTest(absltest.TestCase):
         fps=25)
 
   def test_writes_samples_that_evaluate_sample_takes(self):
+    # 2 pixels right a frame for 4 frames, then still (short TV-L1).
+    video = os.path.join(self.dir, 'moving_then_still.mkv')
+    synthetic_videos.write_video(
+        video, synthetic_videos.moving_then_still(4, 6, 240, 320, dx=2.0))
     rgb_out = os.path.join(self.dir, 'out', 'x_rgb.npy')
     flow_out = os.path.join(self.dir, 'out', 'x_flow.npy')
-    result = _run(self.video, f'--rgb_out={rgb_out}', f'--flow_out={flow_out}',
+    result = _run(video, f'--rgb_out={rgb_out}', f'--flow_out={flow_out}',
                   '--gif', '--workers=2')
     self.assertEqual(result.returncode, 0, result.stderr)
     rgb, flow = np.load(rgb_out), np.load(flow_out)
     self.assertEqual(rgb.shape, (1, 9, 224, 224, 3))
     self.assertEqual(flow.shape, (1, 9, 224, 224, 2))
     self.assertEqual((rgb.dtype, flow.dtype), (np.float32, np.float32))
-    self.assertGreater(np.median(flow[..., 0]), 0.05)  # 2 px right, scaled.
+    # 2 px right, resized and scaled to the network's units; then still.
+    self.assertAlmostEqual(np.median(flow[0, :3, ..., 0]), 2 * 256 / 240 / 20,
+                           delta=0.01)
+    self.assertLess(np.abs(flow[0, 3:]).max(), 0.01)
     for gif in ('x_rgb.gif', 'x_flow.gif'):
       self.assertTrue(os.path.exists(os.path.join(self.dir, 'out', gif)))
     self.assertIn(f'Wrote {rgb_out}: [1, 9, 224, 224, 3]', result.stdout)
 
     # Existing outputs are refused, untouched, unless --overwrite.
     before = os.path.getmtime(rgb_out)
-    result = _run(self.video, f'--rgb_out={rgb_out}')
+    result = _run(video, f'--rgb_out={rgb_out}')
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
                      '^error: .*x_rgb.npy exists; pass --overwrite')
     self.assertEqual(os.path.getmtime(rgb_out), before)
-    result = _run(self.video, f'--rgb_out={rgb_out}', '--overwrite',
+    result = _run(video, f'--rgb_out={rgb_out}', '--overwrite',
                   '--end_sec=0.36')
     self.assertEqual(result.returncode, 0, result.stderr)
     # Frames 0 to 8 now, where the RGB beside the flow was frames 1 to 9.
@@ -125,7 +132,7 @@ class BatchTest(absltest.TestCase):
     root = self.create_tempdir().full_path
     synthetic_videos.write_video(
         os.path.join(root, 'long.mkv'),
-        synthetic_videos.moving_texture(40, 128, 128, dx=1.0), fps=25)
+        synthetic_videos.moving_texture(40, 128, 128), fps=25)  # Still.
     with open(os.path.join(root, 'list.csv'), 'w') as f:
       f.write('# video,start,end\nlong.mkv,0.4,0.8\n')
     out = os.path.join(root, 'out')

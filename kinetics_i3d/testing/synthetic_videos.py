@@ -40,6 +40,21 @@ def moving_texture(num_frames: int, height: int, width: int, dx: float = 0.0,
   return np.clip(np.rint(frames), 0, 255).astype(np.uint8)
 
 
+def moving_then_still(num_moving: int, num_still: int, height: int,
+                      width: int, **motion: float) -> np.ndarray:
+  """`moving_texture` for `num_moving` frames, then its last frame held for
+  `num_still` more.
+
+  TV-L1 stops at once on a still pair: a test that needs a clip long enough
+  for the network, but checks the motion of a few pairs, stays short.
+
+  Returns:
+    [num_moving + num_still, height, width, 3] uint8.
+  """
+  frames = moving_texture(num_moving, height, width, **motion)
+  return np.concatenate([frames, np.repeat(frames[-1:], num_still, axis=0)])
+
+
 def write_video(path: str, frames: np.ndarray, fps: float = 25.0,
                 times: Optional[Sequence[float]] = None,
                 codec: str = 'ffv1', gop_size: Optional[int] = None) -> None:
