@@ -161,6 +161,12 @@ MUTATIONS = (
              '        previous_gray = grays[-2]\n',
              ('kinetics_i3d/timeline_test.py::StreamingEqualsWholeClipTest::'
               'test_flow_across_chunk_boundaries_equals_whole_video_flow',)),
+    Mutation('streamed_chunks_held',
+             'classifying a video holds every decoded chunk until the end',
+             'kinetics_i3d/timeline.py', '  seen = _Seen(chunks)\n',
+             '  seen = _Seen(list(chunks))\n',
+             ('classify_video_test.py::LongVideoTest::'
+              'test_memory_does_not_grow_with_length_and_windows_cover_it',)),
     Mutation('clip_seek_to_any_frame',
              'clips are decoded from the frame a seek lands on, keyframe or '
              'not',
