@@ -23,7 +23,7 @@ class EvaluateTest(absltest.TestCase):
   def test_joint_reports_each_stream_and_their_sum(self):
     root = self.create_tempdir().full_path
     rng = np.random.default_rng(0)
-    labels = np.array([0, 1, 2, 2])
+    labels = np.array([0, 1, 2])
     clips = {}
     for stream, channels, _ in _STREAMS:
       clips[stream] = [
