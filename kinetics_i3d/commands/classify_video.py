@@ -81,7 +81,7 @@ def define_flags() -> None:
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
                        '(OpenCV).')
-  optical_flow.define_backend_flag()
+  common_flags.define_flow_backend_flag()
 
 
 def _checkpoints() -> Dict[str, str]:

@@ -10,6 +10,7 @@ from kinetics_i3d import errors
 from kinetics_i3d import feature_protocols
 from kinetics_i3d.models import precision
 from kinetics_i3d.video import display
+from kinetics_i3d.video import optical_flow
 
 # The flags a feature preset sets.
 _PRESET_FLAGS = ('eval_type', 'fps', 'window', 'stride', 'center_windows',
@@ -28,6 +29,15 @@ def define_checkpoint_flags() -> None:
       'imagenet_pretrained', True,
       'Use the checkpoints trained from ImageNet-inflated weights '
       '(rgb_imagenet, flow_imagenet) rather than from scratch.')
+
+
+def define_flow_backend_flag() -> None:
+  """Defines --flow_backend."""
+  flags.DEFINE_enum(
+      'flow_backend', 'auto', optical_flow.BACKENDS,
+      'TV-L1 optical flow by opencv (processes on the CPU cores) or '
+      'tensorflow (batched, on a GPU when visible); auto: tensorflow with a '
+      'GPU, else opencv.')
 
 
 def define_color_matrix_flag() -> None:

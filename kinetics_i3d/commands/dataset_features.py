@@ -45,7 +45,6 @@ from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.pipelines import layout
 from kinetics_i3d.pipelines import options
 from kinetics_i3d.video import decoding
-from kinetics_i3d.video import optical_flow
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 features = lazy_modules.load('kinetics_i3d.pipelines.features')
@@ -78,7 +77,7 @@ def define_flags() -> None:
   flags.DEFINE_string(
       'label_map', None, 'Manifest input: a file of class names in index '
       'order, or kinetics400; default: the sorted labels of the manifest.')
-  optical_flow.define_backend_flag()
+  common_flags.define_flow_backend_flag()
   common_flags.define_color_matrix_flag()
 
 

@@ -45,7 +45,6 @@ from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.models import streams as streams_lib
 from kinetics_i3d.video import decoding
-from kinetics_i3d.video import optical_flow
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 features = lazy_modules.load('kinetics_i3d.features')
@@ -72,7 +71,7 @@ def define_flags() -> None:
   flags.DEFINE_integer('flow_workers', os.cpu_count() or 1,
                        'Processes computing optical flow '
                        '(OpenCV).')
-  optical_flow.define_backend_flag()
+  common_flags.define_flow_backend_flag()
 
 
 _SUFFIXES = {'rgb': '_rgb.npy', 'flow': '_flow.npy'}

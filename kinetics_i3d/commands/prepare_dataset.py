@@ -39,7 +39,6 @@ from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.pipelines import options
-from kinetics_i3d.video import optical_flow
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 prepare = lazy_modules.load('kinetics_i3d.pipelines.prepare')
@@ -67,7 +66,7 @@ def define_flags() -> None:
   flags.DEFINE_boolean('verify', False,
                        'First reread every finished shard and remake the '
                        'damaged ones.')
-  optical_flow.define_backend_flag()
+  common_flags.define_flow_backend_flag()
   common_flags.define_color_matrix_flag()
 
 

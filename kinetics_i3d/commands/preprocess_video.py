@@ -35,7 +35,6 @@ from kinetics_i3d import cli
 from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.datasets import preprocess_jobs
-from kinetics_i3d.video import optical_flow
 
 FLAGS = flags.FLAGS
 
@@ -60,7 +59,7 @@ def define_flags() -> None:
                       'Batch mode: where the outputs go.')
   flags.DEFINE_list('streams', ['rgb', 'flow'],
                     'Batch mode: rgb, flow or both.')
-  optical_flow.define_backend_flag()
+  common_flags.define_flow_backend_flag()
   common_flags.define_color_matrix_flag()
   flags.DEFINE_integer(
       'workers', os.cpu_count() or 1,

@@ -20,7 +20,6 @@ import multiprocessing
 import sys
 from typing import Optional, Sequence, Tuple, Union
 
-from absl import flags
 import cv2
 import numpy as np
 
@@ -218,15 +217,6 @@ class TensorFlowTVL1:
 
 
 FlowEngine = Union[TVL1, TensorFlowTVL1]
-
-
-def define_backend_flag() -> flags.FlagHolder:
-  """Defines a script's --flow_backend flag."""
-  return flags.DEFINE_enum(
-      'flow_backend', 'auto', BACKENDS,
-      'TV-L1 optical flow by opencv (processes on the CPU cores) or '
-      'tensorflow (batched, on a GPU when visible); auto: tensorflow with a '
-      'GPU, else opencv.')
 
 
 def flow_engine(backend: str = 'opencv', workers: int = 1) -> FlowEngine:
