@@ -174,5 +174,6 @@ class QuickAnswersTest(absltest.TestCase):
         self.assertNotIn('Traceback', '\n'.join(stderr))
         self.assertEqual(heavy, [])
 
+
 if __name__ == '__main__':
   absltest.main()
