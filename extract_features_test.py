@@ -63,8 +63,8 @@ class ExtractFeaturesTest(absltest.TestCase):
                        '--stride=16')
     self.assertEqual(result.returncode, 1, result.stderr)
     self.assertIn('2 written, 0 already there, 1 failed', result.stdout)
-    self.assertRegex(result.stderr, r'failed: .*bad_rgb.npy: .*has shape '
-                     r'\[1, 20, 100, 100, 3\]')
+    self.assertRegex(result.stderr, r'failed: .*bad_rgb.npy: .*has frames of '
+                     r'100x100 pixels \(shape \[1, 20, 100, 100, 3\]\)')
     moving = np.load(os.path.join(out, 'moving.npz'))
     self.assertEqual(moving['features'].shape, (4, 1024))
     np.testing.assert_allclose(moving['start_sec'], [0, 0.64, 1.28, 1.92])

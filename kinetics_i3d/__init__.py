@@ -34,11 +34,12 @@ _EXPORTS = {
     'InceptionI3d': 'models.i3d:InceptionI3d',
     'VALID_ENDPOINTS': 'models.i3d:VALID_ENDPOINTS',
     'InputError': 'errors:InputError',
+    'ArrayError': 'errors:ArrayError',
     'Predictor': 'pretrained:Predictor',
     'video_features': 'features:video_features',
 }
-_SUBMODULES = ('datasets', 'features', 'fvd', 'int8', 'models', 'pipelines',
-               'pretrained', 'training', 'video')
+_SUBMODULES = ('arrays', 'datasets', 'features', 'fvd', 'int8', 'models',
+               'pipelines', 'pretrained', 'training', 'video')
 __all__, __getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS,
                                                _SUBMODULES)
 __all__ = ['__version__'] + __all__

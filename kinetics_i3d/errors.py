@@ -17,6 +17,19 @@ class MissingFileError(InputError, FileNotFoundError):
   """A file the user must provide does not exist."""
 
 
+class ArrayError(InputError, ValueError):
+  """An array handed to the library does not fit what it takes (dtype,
+  layout, size or range); the message names what was given and the fix.
+
+  Also a `ValueError`, which the array checks raised before they had a
+  class of their own.
+  """
+  # Exception's own constructor, so that AutoGraph re-raises one raised as
+  # a `tf.function` is traced as an ArrayError (it keeps only exception
+  # types with that constructor), not as its StagingError.
+  __init__ = Exception.__init__
+
+
 class ExistingOutputError(InputError, FileExistsError):
   """An output would overwrite an existing file."""
 

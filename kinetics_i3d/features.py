@@ -32,6 +32,8 @@ from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
+from kinetics_i3d import arrays
+from kinetics_i3d import errors
 from kinetics_i3d import feature_protocols
 from kinetics_i3d import outputs
 from kinetics_i3d import pretrained
@@ -138,8 +140,16 @@ class Features:
 
 def crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
   """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees
-  with `crops` (one of `CROPS`)."""
+  with `crops` (one of `CROPS`).
+
+  Raises:
+    ArrayError: `clip` is not network input of `stream`, channels last, of
+      at least 224 pixels for the centre and ten crops
+      (`arrays.network_clips`).
+  """
   size = preprocessing.CROP_SIZE
+  clip = np.asarray(arrays.network_clips(
+      clip, stream, min_frames=1, min_size=1 if crops == 'full' else size))
   height, width = clip.shape[2:4]
   if crops == 'full':
     return clip
@@ -201,32 +211,48 @@ def chunk_features(predictor: inference.Predictor,
 
 
 def extract(predictor: inference.Predictor,
-            inputs: Mapping[str, np.ndarray],
+            inputs: Mapping[str, arrays.ArrayLike],
             protocol: Protocol = Protocol(),
             start_sec: float = 0.0,
-            batch_size: int = 4) -> Features:
+            batch_size: int = 4,
+            layout: str = 'NTHWC') -> Features:
   """The features of a clip held in memory (`.npy` network inputs).
 
   Args:
     predictor: runs the streams (its streams are the ones used).
-    inputs: [1, T, H, W, C] clips by stream, of equal T (224x224 crops, or
-      whole frames for the ten crops or the full frame).
+    inputs: float [1, T, H, W, C] clips in [-1, 1] by stream, of equal T
+      (224x224 crops, or whole frames of at least 224 pixels for the ten
+      crops, at least 193 for the full frame); numpy arrays or other
+      frameworks' tensors.
     protocol: the windows and crops; its `fps` is the clip's frame rate
       (25 when None).
     start_sec: the time of the clip's first frame.
     batch_size: windows run together.
+    layout: the clips' layout, one of `arrays.LAYOUTS`.
 
   Returns:
     The features.
 
   Raises:
-    ValueError: the streams differ in length.
+    ArrayError: clips that do not fit (`arrays.network_clips`), or streams
+      of different lengths.
   """
-  lengths = {inputs[s].shape[1] for s in predictor.streams}
+  min_size = (arrays.MIN_SIZE if protocol.crops == 'full' else
+              preprocessing.CROP_SIZE)
+  clip = {}
+  for stream in predictor.streams:
+    checked = arrays.network_clips(inputs.get(stream), stream, layout=layout,
+                                   min_size=min_size)
+    if checked.shape[0] != 1:
+      raise errors.ArrayError(
+          f'{stream} holds {checked.shape[0]} clips; extract takes one, '
+          '[1, T, H, W, C]: call it once per clip')
+    clip[stream] = np.asarray(checked[0])
+  lengths = {c.shape[0] for c in clip.values()}
   if len(lengths) != 1:
-    raise ValueError(f'the streams have different lengths: {sorted(lengths)}')
+    raise errors.ArrayError(
+        f'the streams have different lengths: {sorted(lengths)}')
   fps = protocol.fps or decoding.FPS
-  clip = {s: inputs[s][0] for s in predictor.streams}
   chunk = preprocessing.Chunk(
       clip.get('rgb'), clip.get('flow'),
       start_sec + np.arange(lengths.pop(), dtype=np.float64) / fps, fps)

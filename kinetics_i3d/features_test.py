@@ -103,9 +103,10 @@ class CropsTest(absltest.TestCase):
     cls.models = {'rgb': calibrated_models.calibrated_model(3, seed=0),
                   'flow': calibrated_models.calibrated_model(2, seed=1)}
     rng = np.random.default_rng(0)
-    # Whole resized frames, 256 x 300, as stream_video(cropped=False) gives.
-    cls.frames = {'rgb': rng.uniform(-1, 1, (1, 9, 256, 300, 3)),
-                  'flow': rng.uniform(-1, 1, (1, 9, 256, 300, 2))}
+    # Whole resized frames, 256 x 300, float32 as stream_video(cropped=False)
+    # gives.
+    cls.frames = {s: rng.uniform(-1, 1, (1, 9, 256, 300, c)).astype(np.float32)
+                  for s, c in (('rgb', 3), ('flow', 2))}
 
   def _mixed_5c(self, stream, clips):
     """Mixed_5c averaged over space and time, by the plain model, for each

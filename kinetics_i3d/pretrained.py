@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.models import checkpoints
@@ -85,7 +86,8 @@ def load(name: str,
   Returns:
     The `i3d.InceptionI3d`, every variable up to `final_endpoint` restored.
     It takes float32 [batch, frames, height, width, channels] in [-1, 1]
-    (`info(name).num_channels`; `transform` makes RGB clips).
+    (`info(name).num_channels`; `transform` makes RGB clips), and checks
+    them (`input_stream`: an `ArrayError` otherwise).
 
   Raises:
     InputError: unknown name, the weights cannot be had, or the checkpoint
@@ -97,7 +99,8 @@ def load(name: str,
   try:
     return streams.restore_model(weights.stream, path, weights.num_classes,
                                  final_endpoint=final_endpoint,
-                                 spatial_squeeze=spatial_squeeze)
+                                 spatial_squeeze=spatial_squeeze,
+                                 input_stream=weights.stream)
   except (errors.MissingFileError,
           checkpoints.DamagedCheckpointError) as error:
     raise type(error)(
@@ -114,7 +117,8 @@ def categories(name: str) -> List[str]:
   return label_maps.kinetics(weights_lib.get(name).num_classes)
 
 
-def transform(frames: np.ndarray) -> np.ndarray:
+def transform(frames: arrays.ArrayLike,
+              layout: str = 'NTHWC') -> np.ndarray:
   """uint8 RGB video frames to the RGB input of the released models.
 
   The evaluation preprocessing of the release: each frame resized
@@ -124,24 +128,30 @@ def transform(frames: np.ndarray) -> np.ndarray:
 
   Args:
     frames: uint8 [batch, frames, height, width, 3] or [frames, height,
-      width, 3], RGB.
+      width, 3], RGB, in `layout` (a numpy array or another framework's
+      tensor).
+    layout: one of `arrays.LAYOUTS` (for one video, without N).
 
   Returns:
     float32 [batch, frames, 224, 224, 3] in [-1, 1].
 
   Raises:
-    ValueError: not a video of RGB frames.
+    ArrayError: not uint8 RGB video, in `layout`, of at least one frame.
   """
-  frames = np.asarray(frames)
-  if frames.ndim == 4:
-    frames = frames[None]
-  if frames.ndim != 5 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-    raise ValueError('frames must be uint8 [batch, frames, height, width, 3] '
-                     f'RGB, got {frames.dtype} of shape {list(frames.shape)}')
+  array = np.asarray(arrays.as_array(frames, 'frames'))  # Resized on the CPU.
+  if array.dtype != np.uint8:
+    raise errors.ArrayError(
+        f'frames hold {array.dtype} (shape {list(array.shape)}); transform '
+        'takes uint8 frames as decoded (from floats in [0, 1]: '
+        '(x * 255).round().astype(np.uint8))')
+  batched = array.ndim != len(layout) - 1
+  array, _ = arrays.frame_layout(array, layout=layout, name='frames',
+                                 batched=batched, min_frames=1)
+  array = array if batched else array[None]
   size = preprocessing.CROP_SIZE
-  clips = np.empty(frames.shape[:2] + (size, size, 3), np.float32)
-  for index in np.ndindex(frames.shape[:2]):
-    resized = preprocessing.resize_frame(frames[index])
+  clips = np.empty(array.shape[:2] + (size, size, 3), np.float32)
+  for index in np.ndindex(array.shape[:2]):
+    resized = preprocessing.resize_frame(array[index])
     offsets = preprocessing.center_crop_offsets(*resized.shape[:2])
     clips[index] = preprocessing.rescale_rgb(
         preprocessing.crop(resized, offsets))
@@ -189,14 +199,18 @@ class Predictor:
         precision)
     self.precision = self._predictor.precision
 
-  def __call__(self,
-               rgb: Optional[np.ndarray] = None,
-               flow: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+  def __call__(self, rgb: Optional[arrays.ArrayLike] = None,
+               flow: Optional[arrays.ArrayLike] = None,
+               layout: str = 'NTHWC') -> Dict[str, np.ndarray]:
     """Runs the streams on a batch of clips.
 
     Args:
-      rgb: float32 [batch, frames, height, width, 3] in [-1, 1].
-      flow: float32 [batch, frames, height, width, 2] in [-1, 1].
+      rgb: float [batch, frames, height, width, 3] in [-1, 1] (`transform`
+        makes them from uint8 frames); a numpy array, or a tensor of
+        TensorFlow, PyTorch, JAX or CuPy.
+      flow: float [batch, frames, height, width, 2] in [-1, 1].
+      layout: the clips' layout, one of `arrays.LAYOUTS` ('NCTHW' for
+        PyTorch's video models).
 
     Returns:
       'logits': [batch, num_classes], summed over the streams;
@@ -204,18 +218,11 @@ class Predictor:
       over space and time, concatenated in the order of `streams`.
 
     Raises:
-      ValueError: a stream's clips are missing, or clips are given for a
-        stream the predictor does not have.
+      ArrayError: a stream's clips are missing, given for a stream the
+        predictor does not have, or do not fit (`arrays.network_clips`:
+        dtype, layout, size, values in [-1, 1]).
     """
-    given = {'rgb': rgb, 'flow': flow}
-    extra = [s for s, v in given.items() if v is not None and
-             s not in self.streams]
-    missing = [s for s in self.streams if given[s] is None]
-    if extra or missing:
-      raise ValueError(f'this predictor runs {", ".join(self.streams)}: '
-                       f'give exactly those clips (missing: {missing}, '
-                       f'not used: {extra})')
-    outputs = self._predictor({s: given[s] for s in self.streams})
+    outputs = self._predictor({'rgb': rgb, 'flow': flow}, layout)
     features = np.concatenate(
         [outputs[f'{s}_features'].mean(axis=1) for s in self.streams], axis=1)
     return {'logits': outputs['logits'], 'features': features}

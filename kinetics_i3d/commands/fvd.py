@@ -5,10 +5,12 @@
       [--sampling=first|random] [--seed=0] [--seeds=K]
       [--resize=HxW] [--resize_filter=bilinear|area|bicubic|lanczos]
       [--save_stats=a.npz[,b.npz]] [--precision=float32|bfloat16]
+      [--value_range=0-1|-1-1|0-255] [--layout=NTHWC|NCTHW|NTCHW]
   python fvd.py SET --save_stats=set.npz [protocol flags]
 
 A set is a folder of video files (mp4, avi, webm, gif, ...), a `.npy`/`.npz`
-uint8 array [N, T, H, W, 3], or statistics saved earlier with --save_stats
+array [N, T, H, W, 3] (uint8, or floats with --value_range; --layout for
+PyTorch's layouts), or statistics saved earlier with --save_stats
 (one per set given, in order), so a reference set is embedded once. The
 protocol says which clips are taken: by default, as the reference
 implementation, the first --num_frames frames of every video; --protocol
@@ -30,6 +32,7 @@ from absl import app
 from absl import flags
 
 import kinetics_i3d
+from kinetics_i3d import arrays
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
@@ -69,6 +72,13 @@ def define_flags() -> None:
   flags.DEFINE_enum('resize_filter', 'bilinear',
                     list(protocols.RESIZE_FILTERS),
                     'The filter of --resize.')
+  flags.DEFINE_enum(
+      'value_range', None, list(arrays.VALUE_RANGES),
+      'The range of the values of float .npy/.npz sets (uint8 sets need '
+      'none; floats without it are refused).')
+  flags.DEFINE_enum('layout', 'NTHWC', list(arrays.LAYOUTS),
+                    'The axes of .npy/.npz sets: NCTHW and NTCHW are '
+                    'PyTorch\'s.')
   flags.DEFINE_boolean('json', False, 'Print JSON.')
   flags.DEFINE_list(
       'save_stats', [], 'Write each set\'s statistics here (.npz), in order.')
@@ -167,8 +177,8 @@ def main(argv: Sequence[str]) -> None:
   for path in FLAGS.save_stats:
     sets.check_new_statistics_file(path)
     outputs.remove_temporaries_of(path)  # A killed run's.
-  stats = _statistics([sets.open_set(path) for path in set_paths],
-                      protocol)
+  stats = _statistics([sets.open_set(path, FLAGS.value_range, FLAGS.layout)
+                       for path in set_paths], protocol)
   if len(stats) == 2:
     sets.check_compatible(*stats)
   for path, set_stats in zip(FLAGS.save_stats, stats):

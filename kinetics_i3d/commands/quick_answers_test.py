@@ -30,7 +30,7 @@ REQUIRED = {'dataset_features': ['--output=out/f'],
 
 # (command, arguments, what the last line of stderr says). Relative paths
 # are in the test's folder, which holds video.mp4, exists.npy, exists.png,
-# short.npy and the folder exists/.
+# short.npy, unit.npy and the folder exists/.
 MISTAKES = (
     ('classify_video', ['/nonexistent.mp4'], 'error: no video at '
      '/nonexistent.mp4'),
@@ -89,6 +89,13 @@ MISTAKES = (
      'reference numbers'),
     ('fvd', ['exists', 'exists', '--precision=int8'],
      'error: FVD does not run int8'),
+    ('fvd', ['unit.npy', 'short.npy'],
+     'error: unit.npy holds float32 values from 0 to 1, and floats need '
+     "their range stated: value_range='0-1', '-1-1' or '0-255' "
+     '(--value_range on fvd.py)'),
+    ('fvd', ['unit.npy', 'short.npy', '--value_range=0-255', '--layout=NCTHW'],
+     "error: unit.npy has shape [3, 9, 16, 16, 3], which is NTHWC (channels "
+     "last, the default), not NCTHW: pass layout='NTHWC'"),
     ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=exists',
                   '--precision=int8'], 'error: evaluate.py does not run int8'),
     ('quantize', ['--videos=/nonexistent'],
@@ -114,6 +121,9 @@ class QuickAnswersTest(absltest.TestCase):
       open(os.path.join(cls.folder, name), 'w').close()
     np.save(os.path.join(cls.folder, 'short.npy'),
             np.zeros((3, 8, 16, 16, 3), np.uint8))  # Three 8-frame videos.
+    np.save(os.path.join(cls.folder, 'unit.npy'),  # Videos in [0, 1].
+            np.linspace(0, 1, 3 * 9 * 16 * 16 * 3, dtype=np.float32).reshape(
+                3, 9, 16, 16, 3))
     os.makedirs(os.path.join(cls.folder, 'exists', 'rgb_imagenet'),
                 exist_ok=True)
     # Every case that imports no heavy module, in one fresh process (Beam's

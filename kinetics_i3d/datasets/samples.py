@@ -2,15 +2,15 @@
 
 import numpy as np
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
-from kinetics_i3d.models import i3d
 
 IMAGE_SIZE = 224
 _CHECK_FRAMES = 250
 
 
-def load_sample(path: str, num_channels: int,
-                mmap: bool = False) -> np.ndarray:
+def load_sample(path: str, num_channels: int, mmap: bool = False,
+                layout: str = 'NTHWC') -> np.ndarray:
   """Loads a clip saved as a [1, frames, 224, 224, channels] `.npy` array.
 
   Args:
@@ -19,14 +19,17 @@ def load_sample(path: str, num_channels: int,
     mmap: map a float32 file into memory rather than read it, so a clip of
       any length can be streamed through windows (other dtypes are read and
       converted).
+    layout: the layout of the file's array (`arrays.LAYOUTS`).
 
   Returns:
-    The clip as float32.
+    The clip as float32, channels last.
 
   Raises:
     MissingFileError: there is no file at `path`.
     InputError: it is not a readable `.npy` array of that shape with finite
       values, or it has too few frames for the network.
+    ArrayError: it is not float, not in `layout`, or its values lie outside
+      [-1, 1] (`arrays.network_clips`).
   """
   try:
     sample = np.load(path, allow_pickle=False, mmap_mode='r' if mmap else None)
@@ -38,22 +41,20 @@ def load_sample(path: str, num_channels: int,
   except (ValueError, OSError, EOFError) as error:  # EOFError: empty.
     raise errors.InputError(
         f'{path} is not a readable .npy array ({error})') from None
+  stream = 'rgb' if num_channels == 3 else 'flow'
+  name = f'sample {path}'
+  sample = arrays.clip_layout(sample, stream, layout=layout, name=name)
   expected = f'[1, frames, {IMAGE_SIZE}, {IMAGE_SIZE}, {num_channels}]'
-  if (sample.ndim != 5 or sample.shape[0] != 1 or
-      sample.shape[2:] != (IMAGE_SIZE, IMAGE_SIZE, num_channels)):
-    raise errors.InputError(f'sample {path} has shape {list(sample.shape)}; '
-                            f'this stream takes {expected}')
-  min_frames = i3d.min_input_size()[0]
-  if sample.shape[1] < min_frames:
-    raise errors.InputError(f'sample {path} has {sample.shape[1]} frames; the '
-                            f'network needs at least {min_frames}')
-  if not np.issubdtype(sample.dtype, np.floating):
-    raise errors.InputError(f'sample {path} holds {sample.dtype}, not floats '
-                            'in [-1, 1]')
-  if sample.dtype != np.float32:
-    sample = sample.astype(np.float32)
-  # A block of frames at a time, so a mapped file is never all in memory.
-  for first in range(0, sample.shape[1], _CHECK_FRAMES):
-    if not np.all(np.isfinite(sample[:, first:first + _CHECK_FRAMES])):
-      raise errors.InputError(f'sample {path} holds NaN or infinite values')
-  return sample
+  if sample.shape[0] != 1 or sample.shape[2:4] != (IMAGE_SIZE, IMAGE_SIZE):
+    raise errors.InputError(f'{name} has shape {list(sample.shape)}; this '
+                            f'stream takes {expected}')
+  # The least and greatest value, a block of frames at a time, so a mapped
+  # file is never all in memory (they are finite when all values are).
+  blocks = [sample[:, first:first + _CHECK_FRAMES]
+            for first in range(0, sample.shape[1], _CHECK_FRAMES)]
+  extremes = np.array([[b.min(), b.max()] for b in blocks], np.float64)
+  if not np.all(np.isfinite(extremes)):
+    raise errors.InputError(f'{name} holds NaN or infinite values')
+  arrays.clip_values(np.array([extremes[:, 0].min(), extremes[:, 1].max()]),
+                     stream, name)
+  return sample.astype(np.float32, copy=False)

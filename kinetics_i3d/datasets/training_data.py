@@ -27,6 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.datasets import sequence_examples
@@ -54,15 +55,18 @@ class ClipList:
 
 
 def _check_npy(path: str, num_channels: int) -> int:
-  """Returns the frame count of a clip, or raises InputError."""
+  """Returns the frame count of a clip, or raises InputError (the values
+  are checked as they are read, `_load_window`)."""
   try:
     clip = np.load(path, mmap_mode='r', allow_pickle=False)
   except (ValueError, OSError, EOFError) as error:  # EOFError: empty.
     raise errors.InputError(
         f'{path} is not a readable .npy clip ({error}): is it damaged or cut '
         'short? Make it again (preprocess_video.py) or copy it again') from None
-  if (clip.ndim != 5 or clip.shape[0] != 1 or clip.shape[-1] != num_channels or
-      min(clip.shape[2:4]) < CROP_SIZE):
+  stream = 'rgb' if num_channels == 3 else 'flow'
+  arrays.clip_layout(clip, stream, name=path, min_frames=1,
+                     min_size=CROP_SIZE)
+  if clip.shape[0] != 1:
     raise errors.InputError(
         f'{path} has shape {list(clip.shape)}; clips must be [1, frames, '
         f'height >= {CROP_SIZE}, width >= {CROP_SIZE}, {num_channels}]')
@@ -230,18 +234,22 @@ def _load_window(path: bytes, num_frames: int, seed: int,
                  random: bool) -> np.ndarray:
   """`num_frames` frames of an .npy clip (looped if shorter), all if 0.
 
-  The window starts at a random frame if `random`, else at the first.
+  The window starts at a random frame if `random`, else at the first. Its
+  values are checked (`arrays.clip_values`).
   """
   clip = np.load(path.decode(), mmap_mode='r')[0]
   total = clip.shape[0]
   if num_frames <= 0:
-    return np.asarray(clip, np.float32)
-  if total >= num_frames:
+    window = clip
+  elif total >= num_frames:
     start = int(np.random.default_rng(seed).integers(
         0, total - num_frames + 1)) if random else 0
-    return np.asarray(clip[start:start + num_frames], np.float32)
-  indices = np.arange(num_frames) % total
-  return np.asarray(clip, np.float32)[indices]
+    window = clip[start:start + num_frames]
+  else:
+    window = np.asarray(clip)[np.arange(num_frames) % total]
+  stream = 'rgb' if clip.shape[-1] == 3 else 'flow'
+  return np.asarray(arrays.clip_values(np.asarray(window), stream,
+                                       path.decode()))
 
 
 def _augment(clip: tf.Tensor, stream: str, seed: tf.Tensor) -> tf.Tensor:

@@ -72,7 +72,7 @@ class SourcesTest(absltest.TestCase):
   def test_bad_clips(self):
     _save(f'{self.root}/a/small_rgb.npy', 9, height=100)
     with self.assertRaisesRegex(errors.InputError,
-                                r'small_rgb.npy has shape \[1, 9, 100, 224, 3'):
+                                r'small_rgb.npy has frames of 100x224 pixels'):
       training_data.load(self.root, 'rgb')
 
   def test_bad_sources(self):

@@ -20,11 +20,13 @@ polynomial kernel (x.y / d + 1)^3, over blocks of at most 1024 videos).
 
 import dataclasses
 import os
-from typing import Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import arrays
+from kinetics_i3d import errors
 from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.models import inference
@@ -39,15 +41,31 @@ _SQRT_EPS = 1e-10
 _KID_BLOCK_SIZE = 1024
 
 
-def preprocess(videos: tf.Tensor) -> tf.Tensor:
+def preprocess(videos: arrays.ArrayLike, value_range: Optional[str] = None,
+               layout: str = 'NTHWC') -> tf.Tensor:
   """The reference's preprocessing: resize to 224x224, scale to [-1, 1].
 
   Args:
-    videos: [N, T, H, W, 3] uint8 (or float in [0, 255]).
+    videos: [N, T, H, W, 3] frames as stored: uint8, or floats in
+      `value_range` (`arrays.video_frames`), in `layout`; a numpy array, or
+      a tensor of TensorFlow (inside a `tf.function` too) or of another
+      framework.
+    value_range: the range of float frames ('0-1', '-1-1' or '0-255');
+      None for uint8.
+    layout: one of `arrays.LAYOUTS`.
 
   Returns:
     float32 [N, T, 224, 224, 3].
+
+  Raises:
+    ArrayError: videos that do not fit (`arrays.video_frames`).
   """
+  return resize_and_scale(arrays.video_frames(videos, value_range,
+                                              layout=layout, min_frames=1))
+
+
+def resize_and_scale(videos: tf.Tensor) -> tf.Tensor:
+  """`preprocess` of [N, T, H, W, 3] frames already checked, in [0, 255]."""
   videos = tf.convert_to_tensor(videos)
   shape = tf.shape(videos)
   frames = tf.reshape(videos, tf.concat([[-1], shape[2:]], axis=0))
@@ -89,38 +107,86 @@ class Embedder(tf.Module):
         'sha256': registry.sha256(checkpoint + '.data-00000-of-00001'),
     }
 
-  def __call__(self, videos: tf.Tensor) -> tf.Tensor:
-    """[N, T, H, W, 3] uint8 videos to [N, 400] float32 logits.
+  def __call__(self, videos: arrays.ArrayLike, value_range: Optional[str] = None,
+               layout: str = 'NTHWC') -> tf.Tensor:
+    """[N, T, H, W, 3] videos to [N, 400] float32 logits.
 
     Usable inside a `tf.function`.
-    """
-    return self.logits(preprocess(videos))
 
-  def logits(self, clips: tf.Tensor) -> tf.Tensor:
-    """[N, T, 224, 224, 3] clips, already preprocessed, to [N, 400] logits."""
+    Args:
+      videos: see `preprocess` (at least 9 frames).
+      value_range: see `preprocess`.
+      layout: see `preprocess`.
+
+    Raises:
+      ArrayError: videos that do not fit (`arrays.video_frames`).
+    """
+    return self._run(resize_and_scale(
+        arrays.video_frames(videos, value_range, layout=layout)))
+
+  def embed_videos(self, videos: Sequence[arrays.ArrayLike],
+                   value_range: Optional[str] = None,
+                   layout: str = 'NTHWC') -> tf.Tensor:
+    """Videos of any frame sizes, each [T, H, W, 3], to [N, 400] logits.
+
+    Args:
+      videos: the videos, each as `preprocess` takes them but one video
+        (`layout` without N), all of one length.
+      value_range: see `preprocess`.
+      layout: see `preprocess`.
+
+    Raises:
+      ArrayError: a video that does not fit (`arrays.video_frames`).
+    """
+    if not videos:
+      raise errors.ArrayError('the list of videos is empty: give at least one')
+    clips = [resize_and_scale(arrays.video_frames(
+        v, value_range, layout=layout, batched=False, name=f'video {i}')[None])
+             for i, v in enumerate(videos)]
+    return self._run(tf.concat(clips, axis=0))
+
+  def logits(self, clips: arrays.ArrayLike) -> tf.Tensor:
+    """[N, T, 224, 224, 3] clips, already preprocessed (float, in [-1, 1]),
+    to [N, 400] logits.
+
+    Raises:
+      ArrayError: clips that do not fit (`arrays.network_clips`).
+    """
+    return self._run(arrays.network_clips(clips, 'rgb'))
+
+  def _run(self, clips: tf.Tensor) -> tf.Tensor:
     return self._predictor.run({'rgb': clips})['logits']
 
 
 _default_embedder: Optional[Embedder] = None
 
 
-def embed(videos: tf.Tensor, embedder: Optional[Embedder] = None) -> tf.Tensor:
-  """[N, T, H, W, 3] uint8 videos to their [N, 400] FVD embeddings.
+def embed(videos: arrays.ArrayLike, embedder: Optional[Embedder] = None,
+          value_range: Optional[str] = None,
+          layout: str = 'NTHWC') -> tf.Tensor:
+  """[N, T, H, W, 3] videos to their [N, 400] FVD embeddings.
 
   Args:
-    videos: the videos, frames as stored.
+    videos: the videos, frames as stored (see `preprocess`).
     embedder: the network; the float32 one of the user cache if None (built
       once).
+    value_range: the range of float frames (see `preprocess`).
+    layout: one of `arrays.LAYOUTS`.
 
   Returns:
     float32 [N, 400] logits.
+
+  Raises:
+    ArrayError: videos that do not fit (`arrays.video_frames`), checked
+      before any network is built.
   """
+  arrays.video_frames(videos, value_range, layout=layout)  # Before building.
   global _default_embedder
   if embedder is None:
     if _default_embedder is None:
       _default_embedder = Embedder()
     embedder = _default_embedder
-  return embedder(videos)
+  return embedder(videos, value_range, layout)
 
 
 @dataclasses.dataclass

@@ -29,6 +29,7 @@ import numpy as np
 import tqdm
 
 import kinetics_i3d
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
@@ -165,30 +166,33 @@ class VideoSource:
     return protocols.resize_frames(frames, protocol)
 
 
-def _check_videos(videos: np.ndarray, source: str) -> None:
-  """Raises InputError unless `videos` are [N, T, H, W, 3] in [0, 255]."""
-  if videos.ndim != 5 or videos.shape[-1] != 3:
-    raise errors.InputError(f'{source} has shape {list(videos.shape)}; FVD '
-                            'takes [N, T, H, W, 3] RGB videos')
-  if videos.dtype != np.uint8:
-    low, high = float(videos.min()), float(videos.max())
-    if low < 0 or high > 255:
-      raise errors.InputError(
-          f'{source} holds values from {low:g} to {high:g}: FVD takes uint8 '
-          'frames in [0, 255]')
+def array_source(videos: arrays.ArrayLike, source: str = 'array',
+                 value_range: Optional[str] = None,
+                 layout: str = 'NTHWC') -> VideoSource:
+  """A set held as an [N, T, H, W, 3] array (or a memory-mapped one).
 
+  Args:
+    videos: uint8 frames, or floats in `value_range` (`arrays.video_frames`),
+      in `layout`; a numpy array or another framework's tensor.
+    source: the set's name.
+    value_range: the range of float frames ('0-1', '-1-1' or '0-255').
+    layout: one of `arrays.LAYOUTS`.
 
-def array_source(videos: np.ndarray, source: str = 'array') -> VideoSource:
-  """A set held as a uint8 [N, T, H, W, 3] array (or a memory-mapped one).
+  Returns:
+    The set; each clip's values are checked as it is read (a memory-mapped
+    file is not read twice).
 
   Raises:
-    InputError: not RGB videos in [0, 255].
+    ArrayError: not RGB videos in `layout`, or floats without their range.
   """
-  _check_videos(videos, source)
+  videos, value_range = arrays.frame_layout(videos, value_range,
+                                            layout=layout, name=source,
+                                            min_frames=1)
 
   def read(video, first, frames, stride):
-    return np.asarray(videos[video, first:first + (frames - 1) * stride + 1:
-                             stride]).astype(np.uint8)
+    clip = np.asarray(videos[video, first:first + (frames - 1) * stride + 1:
+                             stride])
+    return arrays.frame_values(clip, value_range, f'{source} video {video}')
 
   return VideoSource(source, [videos.shape[1]] * len(videos), read)
 
@@ -216,8 +220,15 @@ def _load_array(path: str) -> np.ndarray:
   return loaded
 
 
-def open_set(path: str) -> Union[VideoSource, SetStatistics]:
+def open_set(path: str, value_range: Optional[str] = None,
+             layout: str = 'NTHWC') -> Union[VideoSource, SetStatistics]:
   """Opens a set: a folder of videos, an array, or saved statistics.
+
+  Args:
+    path: the folder, the `.npy`/`.npz` file, or the statistics.
+    value_range: for an array of floats, their range ('0-1', '-1-1' or
+      '0-255'; `arrays.video_frames`). Decoded videos are uint8.
+    layout: an array's layout, one of `arrays.LAYOUTS`.
 
   Raises:
     MissingFileError: nothing at `path`.
@@ -241,7 +252,7 @@ def open_set(path: str) -> Union[VideoSource, SetStatistics]:
         path, [index.num_frames for index in indexes],
         lambda i, *clip: frame_access.read_frames(videos[i], indexes[i], *clip))
   if path.endswith(('.npy', '.npz')):
-    return array_source(_load_array(path), path)
+    return array_source(_load_array(path), path, value_range, layout)
   raise errors.InputError(
       f'{path} is not a folder of videos, an .npy/.npz array or saved '
       'statistics')
@@ -264,21 +275,21 @@ def _embed_clips(clips: Iterable[np.ndarray], embedder: metric.Embedder,
                  batch_size: int, total: Optional[int],
                  description: str) -> np.ndarray:
   """[N, 400] embeddings of uint8 [T, H, W, 3] clips, a batch at a time."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   rows, batch = [], []
 
   def run():
-    rows.append(embedder.logits(tf.stack(batch)).numpy())
+    # Frames read (`frame_values`) or decoded are in [0, 255].
+    rows.append(embedder.embed_videos(batch, '0-255').numpy())
     batch.clear()
 
   for clip in tqdm.tqdm(clips, total=total, unit='clip', desc=description,
                         leave=False):
-    batch.append(metric.preprocess(clip[None])[0])
+    batch.append(clip)
     if len(batch) == batch_size:
       run()
   if batch:
     run()
-  return np.concatenate(rows)
+  return np.concatenate(rows) if rows else np.zeros((0, metric.NUM_CLASSES))
 
 
 def _record(protocol: protocols.Protocol, embedder: metric.Embedder,
@@ -328,11 +339,13 @@ def embed_set(video_set: VideoSource, protocol: protocols.Protocol,
                                          [s.count for s in per_seed]))
 
 
-def statistics_of_clips(clips: Union[np.ndarray, 'tf.data.Dataset'],
+def statistics_of_clips(clips: Union[arrays.ArrayLike, 'tf.data.Dataset'],
                         embedder: metric.Embedder,
                         protocol: protocols.Protocol,
                         source: str = 'clips',
-                        batch_size: int = 8) -> SetStatistics:
+                        batch_size: int = 8,
+                        value_range: Optional[str] = None,
+                        layout: str = 'NTHWC') -> SetStatistics:
   """Statistics of clips already made, for research code.
 
   For FVD in a training loop: sample clips as the protocol says (or pass an
@@ -340,25 +353,41 @@ def statistics_of_clips(clips: Union[np.ndarray, 'tf.data.Dataset'],
   embed them here without writing videos.
 
   Args:
-    clips: uint8 [N, T, H, W, 3], or a `tf.data.Dataset` of [T, H, W, 3]
-      clips or [B, T, H, W, 3] batches.
+    clips: [N, T, H, W, 3] frames, uint8 or floats in `value_range`
+      (`arrays.video_frames`), or a `tf.data.Dataset` of [T, H, W, 3] clips
+      or [B, T, H, W, 3] batches of them.
     embedder: the network.
     protocol: the protocol the clips follow (recorded with the statistics;
       its resize is applied here).
     source: a name for the clips.
     batch_size: clips run together (arrays; datasets run as they come).
+    value_range: the range of float frames ('0-1', '-1-1' or '0-255').
+    layout: the clips' layout, one of `arrays.LAYOUTS` (a dataset's clips
+      without N).
 
   Returns:
     The statistics (one seed).
+
+  Raises:
+    ArrayError: clips that do not fit (`arrays.video_frames`; a dataset's
+      are checked as they come).
+    InputError: fewer than 2 clips.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if isinstance(clips, tf.data.Dataset):
-    flat = (clip for item in clips.as_numpy_iterator()
-            for clip in (item if item.ndim == 5 else item[None]))
+    def items() -> Iterator[np.ndarray]:
+      for item in clips.as_numpy_iterator():
+        batched = np.ndim(item) == len(layout)
+        checked = arrays.video_frames(item, value_range, layout=layout,
+                                      name=source, batched=batched)
+        yield from (checked if batched else checked[None])
+
+    flat = items()
   else:
-    clips = np.asarray(clips)
-    _check_videos(clips, source)
-    flat = iter(clips)
+    clips, value_range = arrays.frame_layout(clips, value_range,
+                                             layout=layout, name=source)
+    flat = (arrays.frame_values(np.asarray(c), value_range, source)
+            for c in clips)
   activations = _embed_clips(
       (protocols.resize_frames(c, protocol) for c in flat), embedder,
       batch_size, None, source)

@@ -73,6 +73,35 @@ class SetsTest(absltest.TestCase):
     with self.assertRaises(errors.ExistingOutputError):
       sets.save_statistics(path, stats)
 
+  def test_float_sets_of_a_stated_range_are_the_uint8_set(self):
+    folder = self.create_tempdir().full_path
+    protocol = protocols.Protocol(num_frames=9)
+    exact = self.videos[:2, :9].astype(np.float64)
+    paths = {}
+    for name, videos in (('uint8', self.videos[:2, :9]),
+                         ('unit', exact / 255),
+                         ('signed_ncthw', (exact / 127.5 - 1).transpose(
+                             0, 4, 1, 2, 3))):
+      paths[name] = os.path.join(folder, f'{name}.npy')
+      np.save(paths[name], videos.astype(np.float32) if name != 'uint8' else
+              videos)
+    reference = sets.embed_set(sets.open_set(paths['uint8']), protocol,
+                               self.embedder, 2).per_seed[0].activations
+    for name, value_range, layout in (('unit', '0-1', 'NTHWC'),
+                                      ('signed_ncthw', '-1-1', 'NCTHW')):
+      with self.subTest(name):
+        stats = sets.embed_set(sets.open_set(paths[name], value_range, layout),
+                               protocol, self.embedder, 2)
+        # The frames differ from the uint8 ones by float32 round-off (a few
+        # 2^-24 of 255); through the network that stays below 1e-3 of
+        # logits of order 10.
+        np.testing.assert_allclose(stats.per_seed[0].activations, reference,
+                                   atol=1e-3)
+    with self.assertRaisesRegex(errors.ArrayError,
+                                r'unit.npy holds float32 values from 0\.\d+ '
+                                r'to 0\.\d+, and floats need their range'):
+      sets.open_set(paths['unit'])
+
   def test_first_sampling_is_the_reference_and_seeds_draw_clips(self):
     source = sets.array_source(self.videos, 'videos')
     first = sets.embed_set(
@@ -130,9 +159,10 @@ class SetsTest(absltest.TestCase):
         (array('short.npy', np.zeros((3, 8, 8, 8, 3), np.uint8)),
          'every video of .*short.npy is shorter than a clip'),
         (array('big.npy', np.full((3, 16, 8, 8, 3), 300.0)),
-         'holds values from 300 to 300: FVD takes uint8'),
+         'big.npy holds float64 values from 300 to 300, and floats need '
+         'their range stated'),
         (array('gray.npy', np.zeros((3, 16, 8, 8), np.uint8)),
-         r'has shape \[3, 16, 8, 8\]; FVD takes \[N, T, H, W, 3\]'),
+         r'has shape \[3, 16, 8, 8\], 4 axes'),
     ]
     empty = os.path.join(directory, 'empty.npy')
     open(empty, 'wb').close()

@@ -10,10 +10,11 @@ of the last few shapes are kept.
 import collections
 import importlib
 import importlib.util
-from typing import Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Tuple
 
 import numpy as np
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 
 EXTRA = "pip install 'kinetics-i3d-tf2[int8]'"
@@ -95,13 +96,18 @@ class Int8Predictor:
       compiled.popitem(last=False)
     return compiled[shape]
 
-  def __call__(self, inputs: Mapping[str, np.ndarray]
-              ) -> Dict[str, np.ndarray]:
-    """Runs the streams; inputs are float32 [batch, frames, H, W, C]."""
+  def __call__(self, inputs: Mapping[str, arrays.ArrayLike],
+               layout: str = 'NTHWC') -> Dict[str, np.ndarray]:
+    """Runs the streams, as `inference.Predictor.__call__` does.
+
+    Raises:
+      ArrayError: clips that do not fit (`arrays.network_inputs`).
+    """
+    checked = arrays.network_inputs(inputs, self.streams, layout)
     results = {}
     logits = None
     for stream in self.streams:
-      clips = np.ascontiguousarray(inputs[stream], np.float32)
+      clips = np.ascontiguousarray(checked[stream], np.float32)
       outputs = self._compiled_for(stream, clips.shape)(clips)
       by_name = {port.get_any_name(): value for port, value in outputs.items()}
       results[f'{stream}_features'] = by_name[f'{stream}_features']

@@ -13,11 +13,14 @@ size and number of frames (one input per stream: `rgb` and/or `flow`):
   1024]}: everything the network computes, for runtimes that convert one
   signature (OpenVINO's `convert_model` reads `serving_default`).
 
-`serving_default` is `logits` unless `export` is told otherwise.
+`serving_default` is `logits` unless `export` is told otherwise. Each
+signature checks its clips' values first: outside [-1, 1] (beyond round-off)
+fails an assertion with the message `arrays.network_clips` gives.
 """
 
 import tensorflow as tf
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d.models import inference
 
@@ -57,17 +60,21 @@ def export(predictor: inference.Predictor, output_dir: str,
   module = tf.Module()
   module.predictor = predictor
 
+  def run(clips):
+    return predictor.run({s: arrays.clip_values(c, s) for s, c in
+                          clips.items()})
+
   @tf.function(input_signature=[specs])
   def logits(clips):
-    return {'logits': predictor.run(clips)['logits']}
+    return {'logits': run(clips)['logits']}
 
   @tf.function(input_signature=[specs])
   def probabilities(clips):
-    return {'probabilities': tf.nn.softmax(predictor.run(clips)['logits'])}
+    return {'probabilities': tf.nn.softmax(run(clips)['logits'])}
 
   @tf.function(input_signature=[specs])
   def features(clips):
-    outputs = predictor.run(clips)
+    outputs = run(clips)
     return {
         f'{s}_features': tf.reduce_mean(outputs[f'{s}_features'], axis=1)
         for s in predictor.streams
@@ -75,7 +82,7 @@ def export(predictor: inference.Predictor, output_dir: str,
 
   @tf.function(input_signature=[specs])
   def outputs(clips):
-    return predictor.run(clips)
+    return run(clips)
 
   signatures = {'logits': logits, 'probabilities': probabilities,
                 'features': features, 'outputs': outputs}

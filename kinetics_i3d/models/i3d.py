@@ -33,6 +33,7 @@ from typing import Callable, Collection, Dict, NamedTuple, Optional, Sequence, T
 import sonnet as snt
 import tensorflow as tf
 
+from kinetics_i3d import arrays
 from kinetics_i3d.models import endpoints
 
 # Endpoints of the model in order. Every call returns the output at
@@ -366,7 +367,8 @@ class InceptionI3d(snt.Module):
                num_classes: int = 400,
                spatial_squeeze: bool = True,
                final_endpoint: str = 'Logits',
-               name: Optional[str] = 'inception_i3d'):
+               name: Optional[str] = 'inception_i3d',
+               input_stream: Optional[str] = None):
     """Initializes the I3D model.
 
     Only the layers up to `final_endpoint` are created.
@@ -381,11 +383,19 @@ class InceptionI3d(snt.Module):
         `final_endpoint`, all the outputs at endpoints up to `final_endpoint`
         are returned in a dictionary. One of `VALID_ENDPOINTS`.
       name: module name (default 'inception_i3d').
+      input_stream: 'rgb' or 'flow': check every input as the released
+        models of that stream take them (`arrays.network_clips`: float,
+        channels, values in [-1, 1]; inside a `tf.function`, a TensorFlow
+        assertion), as `pretrained.load` builds them. None (the default, as
+        the original): any float input. Not in the original API.
 
     Raises:
-      ValueError: if `final_endpoint` is not one of `VALID_ENDPOINTS`, or
-        `num_classes` is not positive.
+      ValueError: if `final_endpoint` is not one of `VALID_ENDPOINTS`,
+        `num_classes` is not positive, or `input_stream` is unknown.
     """
+    if input_stream not in (None, *arrays.CHANNELS):
+      raise ValueError(f'input_stream must be None, {", ".join(arrays.CHANNELS)}'
+                       f', got {input_stream!r}.')
     if final_endpoint not in VALID_ENDPOINTS:
       raise ValueError(f'Unknown final endpoint {final_endpoint!r}; expected '
                        f'one of {", ".join(VALID_ENDPOINTS)}.')
@@ -395,6 +405,7 @@ class InceptionI3d(snt.Module):
     self._num_classes = num_classes
     self._spatial_squeeze = spatial_squeeze
     self._final_endpoint = final_endpoint
+    self._input_stream = input_stream
     self._endpoints = VALID_ENDPOINTS[:VALID_ENDPOINTS.index(final_endpoint) +
                                       1]
     self.layers: Dict[str, Callable[..., tf.Tensor]] = {}
@@ -458,7 +469,14 @@ class InceptionI3d(snt.Module):
     Raises:
       ValueError: if `dropout_keep_prob` is not in (0, 1] or the inputs are
         not 5-D or too small for the final average pool.
+      ArrayError (a ValueError): with `input_stream`, inputs that do not fit
+        it.
     """
+    if self._input_stream:
+      least = (arrays.MIN_FRAMES, arrays.MIN_SIZE) if (
+          'Logits' in self._endpoints) else (1, 1)
+      inputs = arrays.network_clips(inputs, self._input_stream,
+                                    min_frames=least[0], min_size=least[1])
     inputs = tf.convert_to_tensor(inputs, tf.float32)
     _check_inputs(inputs, dropout_keep_prob, 'Logits' in self._endpoints)
     endpoints = {}

@@ -23,6 +23,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import arrays
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import precision as precision_lib
 from kinetics_i3d.models import space_to_depth
@@ -220,11 +221,24 @@ class Predictor(tf.Module):
       result[f'{stream}_features'] = output['features']
     return result
 
-  def __call__(self, inputs: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """Runs the streams; inputs are float32 [batch, frames, H, W, channels]."""
-    outputs = self.run({
-        s: tf.convert_to_tensor(inputs[s], tf.float32) for s in self.streams
-    })
+  def __call__(self, inputs: Mapping[str, arrays.ArrayLike],
+               layout: str = 'NTHWC') -> Dict[str, np.ndarray]:
+    """Runs the streams.
+
+    Args:
+      inputs: float [batch, frames, H, W, channels] clips in [-1, 1] by
+        stream (`arrays.network_clips`).
+      layout: their layout, one of `arrays.LAYOUTS`.
+
+    Returns:
+      'logits' [batch, classes] (summed over the streams) and each stream's
+      '<stream>_features' [batch, time, 1024].
+
+    Raises:
+      ArrayError: clips that do not fit (`arrays.network_inputs`).
+    """
+    clips = arrays.network_inputs(inputs, self.streams, layout)
+    outputs = self.run({s: tf.convert_to_tensor(c) for s, c in clips.items()})
     return {k: v.numpy() for k, v in outputs.items()}
 
 
