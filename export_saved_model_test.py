@@ -69,6 +69,14 @@ class ExportTest(absltest.TestCase):
         outputs['flow_features'],
         tf.reduce_mean(flow_points['Mixed_5c'], axis=[2, 3]), atol=1e-4,
         rtol=1e-4)
+    # Clips in [0, 255] fail every signature's assertion, with the message
+    # of the library's own check.
+    for name in ('logits', 'outputs'):
+      with self.assertRaisesRegex(
+          tf.errors.InvalidArgumentError, r'flow holds values from 0 to 255, '
+          r'outside \[-1, 1\], the range the network takes'):
+        loaded.signatures[name](rgb=x_rgb, flow=tf.fill(x_flow.shape, 0.0) +
+                                tf.one_hot(0, 2) * 255)
 
   def test_script_exports_bfloat16_then_refuses_existing_output(self):
     directory = os.path.join(self.create_tempdir().full_path, 'saved')

@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 import i3d
+from kinetics_i3d import errors
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.testing import plain_i3d
 from kinetics_i3d.testing import repo_paths
@@ -101,6 +102,29 @@ class I3dTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, 'at least 193'):
       model(tf.zeros([1, _SAMPLE_VIDEO_FRAMES, 10, 10, 3]),
             is_training=False, dropout_keep_prob=0.5)
+    with self.assertRaisesRegex(ValueError, "input_stream must be None, rgb, "
+                                "flow, got 'RGB'"):
+      i3d.InceptionI3d(input_stream='RGB')
+
+  def test_input_stream_checks_what_the_released_models_take(self):
+    # Without it (the original API) any float input runs; with it, inputs
+    # outside [-1, 1] are refused (inside a tf.function too) and those in
+    # [-1, 1] give the same logits.
+    clip = tf.random.uniform([1, 9, 193, 193, 3], -1, 1, seed=3)
+    plain = i3d.InceptionI3d(num_classes=_NUM_CLASSES)
+    checked = i3d.InceptionI3d(num_classes=_NUM_CLASSES, input_stream='rgb')
+    logits, _ = plain(clip * 255, is_training=False)
+    checked(clip, is_training=False)
+    for source, target in zip(plain.variables, checked.variables):
+      target.assign(source)
+    np.testing.assert_array_equal(checked(clip, is_training=False)[0],
+                                  plain(clip, is_training=False)[0])
+    self.assertEqual(logits.shape, (1, _NUM_CLASSES))
+    with self.assertRaisesRegex(errors.ArrayError, 'outside \\[-1, 1\\]'):
+      checked(clip * 255, is_training=False)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                'outside \\[-1, 1\\]'):
+      tf.function(lambda x: checked(x, is_training=False)[0])(clip * 255)
 
 
 class ArchitectureTest(absltest.TestCase):

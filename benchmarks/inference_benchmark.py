@@ -20,6 +20,8 @@ TensorFlow reads them when it is imported:
   AVX2 kernels, as on a CPU without AVX-512 (Eigen's kernels ignore the
   setting: they ran at the same speed with it).
 
+Beside each float32 row it prints what the input checks every call makes
+(`arrays.network_inputs`, a minimum and a maximum per stream) cost of it.
 It prints the ISA oneDNN reports (`ONEDNN_VERBOSE=1`) and the kernel of a
 3-D convolution, and times `evaluate_sample.py --eval_type=rgb` end to end
 (a fresh process) under each setting.
@@ -63,6 +65,7 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
+from kinetics_i3d import arrays
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
@@ -149,8 +152,7 @@ def _measure() -> Dict[str, object]:
   arithmetics = (('float32', 'bfloat16') +
                  (('int8',) if runtime.available() else ()))
   ceilings = {} if _PROFILE.value else {
-      p: machine.matmul_ceiling(p) for p in arithmetics
-      if p == 'float32' or supported}
+      p: machine.matmul_ceiling(p) for p in _ceiling_precisions(supported)}
   # What --precision=bfloat16 decides here, and the ratio it measured.
   choice = None
   if supported:
@@ -168,6 +170,9 @@ def _measure() -> Dict[str, object]:
                    .astype(np.float32) for s in names}
       gflops = None if _PROFILE.value else sum(
           conv_gflops(folded[s], inputs[s].shape) for s in names)
+      # What every predictor call checks first (`arrays.network_inputs`).
+      check = None if _PROFILE.value else seconds(
+          lambda clips: arrays.network_inputs(clips, names), inputs)
       for asked in arithmetics:
         row = {'eval_type': eval_type, 'frames': frames, 'batch': batch,
                'precision': asked}
@@ -191,6 +196,8 @@ def _measure() -> Dict[str, object]:
           continue
         elapsed = seconds(predictor, inputs)
         row.update(seconds_per_clip=elapsed / batch,
+                   input_check_seconds=check,
+                   input_check_fraction=check / elapsed,
                    clips_per_second=batch / elapsed,
                    gflop_per_clip=gflops / batch,
                    gflop_per_second=gflops / elapsed)
@@ -199,6 +206,12 @@ def _measure() -> Dict[str, object]:
                                         ceilings[asked]['gflops'])
   return {'rows': rows, 'ceilings': ceilings,
           'amx': precision.amx_in_use()}
+
+
+def _ceiling_precisions(bfloat16_supported: bool) -> Tuple[str, ...]:
+  """The precisions whose `tf.matmul` ceiling is measured: float32, and
+  bfloat16 where the CPU has it (TensorFlow has no int8 matmul)."""
+  return ('float32', 'bfloat16') if bfloat16_supported else ('float32',)
 
 
 def _int8_per_fp32() -> int:
@@ -361,6 +374,14 @@ def _print(cpu: str, results: List[Dict[str, object]]) -> None:
       print(f'- {r_on["eval_type"]} {r_on["frames"]} x {r_on["batch"]} '
             f'{r_on["precision"]}: '
             f'{r_off["seconds_per_clip"] / r_on["seconds_per_clip"]:.2f}x')
+  print('\nThe input checks (a minimum and a maximum of each stream\'s clips, '
+        'inside each call above), same run:')
+  for result in results:
+    for r in result['rows']:
+      if r.get('precision') == 'float32' and 'input_check_seconds' in r:
+        print(f'- {result["setting"]}, {r["eval_type"]} {r["frames"]} x '
+              f'{r["batch"]}: {1e3 * r["input_check_seconds"]:.2f} ms, '
+              f'{100 * r["input_check_fraction"]:.2f}% of the float32 call')
   print('\nbfloat16 and int8 against float32, same run:')
   for result in results:
     for r in result['rows']:

@@ -243,12 +243,14 @@ def _extremes(array: Any) -> Tuple[float, float]:
 
 
 def _check_range(array: Any, bounds: Tuple[float, float],
-                 message: Callable[[str, str], str]) -> Any:
+                 message: Callable[[str, str], str]
+                ) -> Tuple[Any, Optional[Tuple[float, float]]]:
   """`array`, once its values are seen to lie in `bounds` (within
-  ROUND_OFF); `message(low, high)` is the error otherwise.
+  ROUND_OFF), and its least and greatest value; `message(low, high)` is the
+  error otherwise.
 
   Inside a `tf.function` the check is a TensorFlow assertion on the tensor
-  returned, with the same message.
+  returned, with the same message (and the extremes are None).
   """
   slack = ROUND_OFF * (bounds[1] - bounds[0]) / 2
   low, high = bounds[0] - slack, bounds[1] + slack
@@ -259,11 +261,11 @@ def _check_range(array: Any, bounds: Tuple[float, float],
     inside = tf.logical_and(least >= low, greatest <= high)
     text = tf.strings.format(message('{}', '{}'), (least, greatest))
     with tf.control_dependencies([tf.debugging.Assert(inside, [text])]):
-      return tf.identity(array)
+      return tf.identity(array), None
   least, greatest = _extremes(array)
   if not (least >= low and greatest <= high):  # Also false for NaN.
     raise errors.ArrayError(message(f'{least:g}', f'{greatest:g}'))
-  return array
+  return array, (least, greatest)
 
 
 def _cast_float32(array: Any) -> Any:
@@ -309,12 +311,12 @@ def clip_values(array: Any, stream: str, name: Optional[str] = None) -> Any:
   hint = (_TRANSFORM_HINT if stream == 'rgb' else
           'flow is displacements in pixels truncated to [-20, 20] and '
           'divided by 20 (video.rescale_flow)')
-  array = _check_range(
+  array, extremes = _check_range(
       array, NETWORK_RANGE,
       lambda low, high: (f'{name} holds values from {low} to {high}, outside '
                          f'[-1, 1], the range the network takes: {hint}'))
-  if stream == 'rgb' and not _is_symbolic(array):
-    _warn_if_non_negative(array, name)
+  if stream == 'rgb' and extremes is not None:
+    _warn_if_non_negative(extremes, name)
   return _cast_float32(array)
 
 
@@ -348,13 +350,11 @@ def network_clips(value: ArrayLike, stream: str, *, layout: str = 'NTHWC',
   return clip_values(array, stream, name)
 
 
-def _warn_if_non_negative(array: Any, name: str) -> None:
+def _warn_if_non_negative(extremes: Tuple[float, float], name: str) -> None:
   """One warning line, the first time in a process, for RGB all >= 0."""
   global _warned_non_negative
-  if _warned_non_negative:
-    return
-  least, greatest = _extremes(array)
-  if least >= 0:
+  least, greatest = extremes
+  if least >= 0 and not _warned_non_negative:
     _warned_non_negative = True
     logging.warning(
         '%s holds values from %g to %g, none below 0, as video in [0, 1] '
@@ -436,10 +436,10 @@ def frame_values(array: Any, value_range: str, name: str = 'videos') -> Any:
   if value_range == '0-255' and _dtype_name(array) == 'uint8':
     return array
   bounds = VALUE_RANGES[value_range]
-  array = _check_range(
+  array, _ = _check_range(
       array, bounds,
       lambda low, high: (f'{name} holds values from {low} to {high}, outside '
-                         f'value_range {value_range!r}: state the range they '
+                         f'value_range {value_range}: state the range they '
                          'are in'))
   low, high = bounds
   scale = 255.0 / (high - low)

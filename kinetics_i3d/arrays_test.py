@@ -240,7 +240,7 @@ class VideoFramesTest(absltest.TestCase):
 
   def test_refusals(self):
     cases = [
-        (self.frames / 1.0, '0-1', "from 0 to 255, outside value_range '0-1'"),
+        (self.frames / 1.0, '0-1', 'from 0 to 255, outside value_range 0-1:'),
         (self.frames, '0-1', 'uint8 frames, which are in'),
         (self.frames.astype(np.int64), None, 'holds int64'),
         (self.frames, 'x', "value_range='x': the ranges are"),

@@ -112,6 +112,18 @@ class PipelineTest(absltest.TestCase):
     super().setUp()
     self.root = self.create_tempdir().full_path
 
+  def test_clips_outside_the_network_range_are_one_line_when_read(self):
+    _save(f'{self.root}/a/bytes_rgb.npy', 9, value=255)
+    clips = training_data.load(self.root, 'rgb')
+    data = training_data.dataset(clips, 'rgb', batch_size=1, num_frames=9,
+                                 training=True)
+    with self.assertRaises(tf.errors.InvalidArgumentError) as raised:
+      next(iter(data))
+    error = str(training_data.read_failure(clips, raised.exception))
+    self.assertRegex(error, r'^a clip cannot be read: .*bytes_rgb.npy holds '
+                     r'values from 255 to 255, outside \[-1, 1\]')
+    self.assertNotIn('\n', error)
+
   def test_training_windows_loop_short_clips_and_crop(self):
     _save(f'{self.root}/a/short_rgb.npy', 5, height=240, width=260)
     clips = training_data.load(self.root, 'rgb')

@@ -52,6 +52,17 @@ class EmbeddingTest(absltest.TestCase):
     eager = metric.embed(videos, self.embedder).numpy()
     compiled = tf.function(lambda v: metric.embed(v, self.embedder))(videos)
     np.testing.assert_allclose(compiled.numpy(), eager, atol=1e-4)
+    # Floats of a stated range, inside the function: [0, 1] read as meant;
+    # values outside the range stated fail an assertion with the message.
+    in_graph = tf.function(
+        lambda v: metric.embed(v, self.embedder, value_range='0-1'))
+    np.testing.assert_allclose(
+        in_graph(tf.constant(videos / 255, tf.float32)).numpy(), eager,
+        atol=1e-3)
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                'videos holds values from 0 to 255, outside '
+                                'value_range 0-1: state the range'):
+      in_graph(tf.constant(np.where(videos > 128, 255.0, 0.0), tf.float32))
 
   def test_preprocessing_is_tf1_resize_bilinear_then_scaling(self):
     video = np.random.default_rng(1).integers(0, 256, (1, 2, 30, 41, 3),

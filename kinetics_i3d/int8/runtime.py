@@ -16,6 +16,7 @@ import numpy as np
 
 from kinetics_i3d import arrays
 from kinetics_i3d import errors
+from kinetics_i3d.models import precision
 
 EXTRA = "pip install 'kinetics-i3d-tf2[int8]'"
 # Compiled shapes kept per stream.
@@ -52,6 +53,11 @@ def versions() -> Dict[str, str]:
           'nncf': require('nncf').__version__}
 
 
+def _is_quantized(model: Any) -> bool:
+  """Whether an `openvino.Model` holds NNCF's int8 quantization."""
+  return any(op.get_type_name() == 'FakeQuantize' for op in model.get_ops())
+
+
 class Int8Predictor:
   """One or both streams of int8 I3D on OpenVINO.
 
@@ -74,7 +80,17 @@ class Int8Predictor:
       models: `openvino.Model`s by stream, their input of any shape.
       threads: CPU threads for inference; 0 lets OpenVINO choose (all
         cores).
+
+    Raises:
+      InputError: int8 networks, and `ONEDNN_MAX_CPU_ISA` caps oneDNN
+        below the CPU's AVX-512 (OpenVINO's plugin would crash).
     """
+    if precision.isa_cap_below_cpu() and any(
+        _is_quantized(m) for m in models.values()):
+      raise errors.InputError(
+          f'ONEDNN_MAX_CPU_ISA={precision.onednn_isa_cap()} keeps oneDNN below '
+          'this CPU\'s AVX-512, and OpenVINO\'s CPU plugin crashes on int8 '
+          'networks so capped: unset ONEDNN_MAX_CPU_ISA to run int8')
     self._core = require('openvino').Core()
     self._config = {'PERFORMANCE_HINT': 'LATENCY'}
     if threads:

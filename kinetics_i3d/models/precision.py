@@ -113,6 +113,13 @@ def _isa_cap_excludes(isa_mask: int) -> bool:
   return mask is not None and (mask & isa_mask) != isa_mask
 
 
+def isa_cap_below_cpu() -> bool:
+  """Whether `ONEDNN_MAX_CPU_ISA` keeps oneDNN below AVX-512 on a CPU that
+  has it (as when an AVX2-only machine is emulated)."""
+  return ('avx512f' in cpu_flags() and
+          _isa_cap_excludes(_ONEDNN_ISA_MASKS['AVX512_CORE']))
+
+
 def isa_cap_excludes_bfloat16() -> bool:
   """Whether `ONEDNN_MAX_CPU_ISA` keeps oneDNN below its bfloat16 ISAs."""
   return _isa_cap_excludes(_BF16_ISA)
