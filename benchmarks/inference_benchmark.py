@@ -67,6 +67,7 @@ import tensorflow as tf
 
 from kinetics_i3d import arrays
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import hardware
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import calibration
@@ -205,7 +206,7 @@ def _measure() -> Dict[str, object]:
           row['fraction_of_ceiling'] = (gflops / elapsed /
                                         ceilings[asked]['gflops'])
   return {'rows': rows, 'ceilings': ceilings,
-          'amx': precision.amx_in_use()}
+          'amx': hardware.amx_in_use()}
 
 
 def _ceiling_precisions(bfloat16_supported: bool) -> Tuple[str, ...]:
@@ -216,7 +217,7 @@ def _ceiling_precisions(bfloat16_supported: bool) -> Tuple[str, ...]:
 
 def _int8_per_fp32() -> int:
   """int8 multiply-adds per instruction and 32-bit lane, against one FMA."""
-  return 4 if precision.cpu_flags() & set(_VNNI_FLAGS) else 2
+  return 4 if hardware.cpu_flags() & set(_VNNI_FLAGS) else 2
 
 
 def _row_key(row: Dict[str, object]) -> Tuple[object, ...]:

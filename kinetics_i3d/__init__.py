@@ -24,8 +24,7 @@ before this package must set `TF_ENABLE_ONEDNN_OPTS=1` itself.
 import os
 
 from kinetics_i3d import _exports
-
-__version__ = '0.3.0'
+from kinetics_i3d.version import __version__
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '1')

@@ -58,6 +58,7 @@ Protocol = feature_protocols.Protocol
 Preset = feature_protocols.Preset
 PRESETS = feature_protocols.PRESETS
 preset = feature_protocols.preset
+crop_views = preprocessing.crop_views
 
 
 @dataclasses.dataclass
@@ -136,36 +137,6 @@ class Features:
       json.dump({**extra, **self.metadata()}, f, indent=1)
     with outputs.atomic(path) as temporary, open(temporary, 'wb') as f:
       np.save(f, self.features.astype(np.float32))
-
-
-def crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
-  """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees
-  with `crops` (one of `CROPS`).
-
-  Raises:
-    ArrayError: `clip` is not network input of `stream`, channels last, of
-      at least 224 pixels for the centre and ten crops
-      (`arrays.network_clips`).
-  """
-  size = preprocessing.CROP_SIZE
-  clip = np.asarray(arrays.network_clips(
-      clip, stream, min_frames=1, min_size=1 if crops == 'full' else size))
-  height, width = clip.shape[2:4]
-  if crops == 'full':
-    return clip
-  if crops == 'center':
-    if (height, width) == (size, size):
-      return clip
-    return preprocessing.crop(clip, preprocessing.center_crop_offsets(
-        height, width))
-  corners = [(0, 0), (0, width - size), (height - size, 0),
-             (height - size, width - size),
-             preprocessing.center_crop_offsets(height, width)]
-  views = np.concatenate([preprocessing.crop(clip, o) for o in corners])
-  mirrored = views[:, :, :, ::-1]
-  if stream == 'flow':  # A mirrored motion moves the other way along x.
-    mirrored = mirrored * np.array([-1, 1], mirrored.dtype)
-  return np.concatenate([views, mirrored])
 
 
 def chunk_features(predictor: inference.Predictor,

@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import types
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, Sequence, Tuple
 from unittest import mock
 
 from absl.testing import absltest
@@ -83,7 +83,7 @@ ENTRY_POINTS: Dict[str, Case] = {
     'kinetics_i3d.features.extract': Case(
         'clips', [lambda env, x, **o: features.extract(
             env.folded, {'rgb': x}, _FULL_FRAMES, **o)]),
-    'kinetics_i3d.features.crop_views': Case(
+    'kinetics_i3d.video.preprocessing.crop_views': Case(
         'clips', [lambda env, x: features.crop_views(x, 'rgb', 'full')],
         min_frames=1, takes_layout=False),
     'kinetics_i3d.fvd.metric.Embedder.logits': Case(

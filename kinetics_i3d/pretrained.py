@@ -27,11 +27,9 @@ import numpy as np
 from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
-from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import locations
-from kinetics_i3d.models import streams
 from kinetics_i3d.models import weights as weights_lib
 from kinetics_i3d.video import preprocessing
 
@@ -94,17 +92,8 @@ def load(name: str,
       is missing, damaged or does not fit (`checkpoints.CheckpointError`).
     ValueError: unknown `final_endpoint`.
   """
-  weights = weights_lib.get(name)
-  path = checkpoint or checkpoint_path(weights.name)
-  try:
-    return streams.restore_model(weights.stream, path, weights.num_classes,
-                                 final_endpoint=final_endpoint,
-                                 spatial_squeeze=spatial_squeeze,
-                                 input_stream=weights.stream)
-  except (errors.MissingFileError,
-          checkpoints.DamagedCheckpointError) as error:
-    raise type(error)(
-        f'{error}; {streams.checkpoint_hint(weights.name)}') from None
+  return weights_lib.restore(name, checkpoint or checkpoint_path(name),
+                             final_endpoint, spatial_squeeze)
 
 
 def categories(name: str) -> List[str]:

@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 from absl import app
 from absl import flags
 
+from kinetics_i3d.models import hardware
 from kinetics_i3d.testing import repo_paths
 
 _ONLY = flags.DEFINE_list('only', None, 'Names of the mutations to run.')
@@ -76,7 +77,7 @@ MUTATIONS = (
     Mutation('bfloat16_everywhere',
              'bfloat16 runs on machines without bfloat16 arithmetic',
              'kinetics_i3d/models/precision.py',
-             '  if not cpu_flags() & set(needed):\n',
+             '  if not hardware.cpu_flags() & set(needed):\n',
              '  if False:\n',
              ('kinetics_i3d/models/precision_test.py',
               'classify_video_test.py::ClassifyVideoTest::'
@@ -126,12 +127,12 @@ MUTATIONS = (
               'test_joint_concatenates_rgb_then_flow',)),
     Mutation('ten_crops_unmirrored',
              'the ten crops repeat the five instead of mirroring them',
-             'kinetics_i3d/features.py',
+             'kinetics_i3d/video/preprocessing.py',
              'mirrored = views[:, :, :, ::-1]', 'mirrored = views',
              ('kinetics_i3d/features_test.py::CropsTest',)),
     Mutation('mirrored_flow_keeps_x',
              'a mirrored flow crop keeps its x motion',
-             'kinetics_i3d/features.py',
+             'kinetics_i3d/video/preprocessing.py',
              'mirrored = mirrored * np.array([-1, 1], mirrored.dtype)',
              'mirrored = mirrored * np.array([1, 1], mirrored.dtype)',
              ('kinetics_i3d/features_test.py::CropsTest',)),
@@ -249,9 +250,9 @@ MUTATIONS = (
              ('kinetics_i3d/models/checkpoints_test.py',)),
     Mutation('kinetics600_without_class_names',
              'the Kinetics-600 checkpoint fetched without its class list',
-             'kinetics_i3d/downloads/cache.py',
+             'kinetics_i3d/models/cached_weights.py',
              'files=label_map + original_release', 'files=original_release',
-             ('kinetics_i3d/downloads/cache_test.py',)),
+             ('kinetics_i3d/models/cached_weights_test.py',)),
     Mutation('clock_from_adds', 'the clock taken as one cycle per multiply',
              'kinetics_i3d/testing/machine.py', 'IMUL_LATENCY = 3',
              'IMUL_LATENCY = 1', ('kinetics_i3d/testing/machine_test.py',)),
@@ -310,7 +311,7 @@ MUTATIONS = (
     Mutation('calibration_ignores_isa_cap',
              'a calibration is reused after ONEDNN_MAX_CPU_ISA changes',
              'kinetics_i3d/models/calibration.py',
-             "      'ONEDNN_MAX_CPU_ISA': precision.onednn_isa_cap(),\n", '',
+             "      'ONEDNN_MAX_CPU_ISA': hardware.onednn_isa_cap(),\n", '',
              ('kinetics_i3d/models/precision_test.py',)),
     Mutation('help_imports_tensorflow',
              'a command imports TensorFlow before it parses its flags',

@@ -36,11 +36,11 @@ import av
 import cv2
 import tqdm
 
-import kinetics_i3d
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
+from kinetics_i3d import version
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.models import streams as streams_lib
@@ -155,7 +155,7 @@ def _record(path: str, preset: Optional[features.Preset],
       'preset_source': preset.source if preset else None,
       'checkpoints': {s: os.path.abspath(p) for s, p in checkpoints.items()},
       'precision': predictor.precision,
-      'kinetics_i3d_version': kinetics_i3d.__version__,
+      'kinetics_i3d_version': version.__version__,
   }
 
 

@@ -39,7 +39,7 @@ from kinetics_i3d import outputs
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry_videos
-from kinetics_i3d.downloads import registry_weights
+from kinetics_i3d.models import registry_weights
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 checkpoints = lazy_modules.load('kinetics_i3d.models.checkpoints')

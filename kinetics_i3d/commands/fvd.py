@@ -31,12 +31,12 @@ from typing import List, Sequence, Union
 from absl import app
 from absl import flags
 
-import kinetics_i3d
 from kinetics_i3d import arrays
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
+from kinetics_i3d import version
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.fvd import protocols
@@ -161,7 +161,7 @@ def _describe(protocol_record, first: sets.SetStatistics) -> str:
           f'{p["resize"] or "none"}; weights {first.record["weights"]["name"]} '
           f'(sha256 {first.record["weights"]["sha256"][:12]}...), '
           f'{first.record["precision"]}; kinetics_i3d '
-          f'{kinetics_i3d.__version__}.')
+          f'{version.__version__}.')
 
 
 @cli.reports_input_errors
@@ -200,7 +200,7 @@ def main(argv: Sequence[str]) -> None:
         'precision': record['precision'],
         'sets': [{'source': s.record['source'], 'clips': s.count,
                   **s.record['selection']} for s in stats],
-        'kinetics_i3d_version': kinetics_i3d.__version__,
+        'kinetics_i3d_version': version.__version__,
     }, indent=1))
     return
   seeds = len(result['per_seed'])

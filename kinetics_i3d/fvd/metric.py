@@ -20,7 +20,7 @@ polynomial kernel (x.y / d + 1)^3, over blocks of at most 1024 videos).
 
 import dataclasses
 import os
-from typing import Any, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf

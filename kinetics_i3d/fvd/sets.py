@@ -28,11 +28,11 @@ import zipfile
 import numpy as np
 import tqdm
 
-import kinetics_i3d
 from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
+from kinetics_i3d import version
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.fvd import protocols
 from kinetics_i3d.video import frame_access
@@ -299,7 +299,7 @@ def _record(protocol: protocols.Protocol, embedder: metric.Embedder,
       'protocol': protocol.record(), 'weights': dict(embedder.weights),
       'precision': embedder.precision, 'source': source,
       'selection': selection, 'per_seed_counts': counts,
-      'kinetics_i3d_version': kinetics_i3d.__version__,
+      'kinetics_i3d_version': version.__version__,
   }
 
 

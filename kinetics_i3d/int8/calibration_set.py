@@ -19,7 +19,6 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import numpy as np
 
 from kinetics_i3d import errors
-from kinetics_i3d import features as features_lib
 from kinetics_i3d.datasets import preprocess_jobs
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import display
@@ -209,7 +208,7 @@ class Crops(collections.abc.Sequence):
       raise IndexError(index)
     window, view = divmod(index, len(self._views))
     if self._cached[0] != window:
-      self._cached = (window, features_lib.crop_views(
+      self._cached = (window, preprocessing.crop_views(
           self._clips[window], self._stream, 'ten'))
     return self._cached[1][[self._views[view]]].astype(np.float32)
 

@@ -26,15 +26,15 @@ from typing import Any, Dict, List, Sequence
 import numpy as np
 import tensorflow as tf
 
-import kinetics_i3d
 from kinetics_i3d import errors
 from kinetics_i3d import outputs
-from kinetics_i3d import pretrained
+from kinetics_i3d import version
 from kinetics_i3d.int8 import calibration_set
 from kinetics_i3d.int8 import fidelity as fidelity_lib
 from kinetics_i3d.int8 import runtime
 from kinetics_i3d.models import export
 from kinetics_i3d.models import inference
+from kinetics_i3d.models import weights as weights_lib
 from kinetics_i3d.video import display
 
 MODEL_FILE = 'model.xml'
@@ -140,7 +140,7 @@ def provenance(weights_name: str, checkpoint: str,
   return {
       'format': FORMAT,
       'weights': weights_name,
-      'stream': pretrained.info(weights_name).stream,
+      'stream': weights_lib.get(weights_name).stream,
       'checkpoint': {'path': os.path.abspath(checkpoint),
                      'sha256': checkpoint_digest(checkpoint)},
       'calibration': {
@@ -155,7 +155,7 @@ def provenance(weights_name: str, checkpoint: str,
                        'activation_ranges': ACTIVATION_RANGES,
                        'float_layers': list(FLOAT_LAYERS)},
       'versions': {**runtime.versions(), 'tensorflow': tf.__version__,
-                   'kinetics_i3d': kinetics_i3d.__version__},
+                   'kinetics_i3d': version.__version__},
       'created': datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'),
   }
@@ -194,7 +194,7 @@ def build(weights_name: str, checkpoint: str, videos: calibration_set.Split,
       window, a checkpoint that does not fit, or OpenVINO/NNCF missing.
   """
   runtime.require('nncf')
-  stream = pretrained.info(weights_name).stream
+  stream = weights_lib.get(weights_name).stream
   calibration = calibration_set.collect(
       videos.calibration, stream, calibration_inputs,
       calibration_set.CALIBRATION_VIEWS, color_matrix, window)
@@ -211,7 +211,7 @@ def build(weights_name: str, checkpoint: str, videos: calibration_set.Split,
         f'{window} frames ({len(held_out.skipped)} skipped): '
         'the int8 model cannot be measured; give other videos')
   reference = inference.Predictor(
-      {stream: pretrained.load(weights_name, checkpoint=checkpoint)},
+      {stream: weights_lib.restore(weights_name, checkpoint)},
       'float32')
   quantized = quantize_network(to_openvino(reference), calibration_crops)
   held_out_crops = calibration_set.held_out_inputs(held_out, stream)

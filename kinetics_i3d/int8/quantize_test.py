@@ -12,8 +12,8 @@ from kinetics_i3d.int8 import fidelity
 from kinetics_i3d.int8 import quantize
 from kinetics_i3d.int8 import runtime
 from kinetics_i3d.int8 import store
+from kinetics_i3d.models import hardware
 from kinetics_i3d.models import inference
-from kinetics_i3d.models import precision
 from kinetics_i3d.testing import int8_models
 from kinetics_i3d.testing import repo_paths
 from kinetics_i3d.video import preprocessing
@@ -31,7 +31,7 @@ class QuantizeTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):  # One model for the class: about 20 s.
     super().setUpClass()
-    if precision.isa_cap_below_cpu():
+    if hardware.isa_cap_below_cpu():
       raise absltest.SkipTest(
           'ONEDNN_MAX_CPU_ISA caps oneDNN below this CPU\'s AVX-512, which '
           'OpenVINO\'s int8 networks cannot run under (runtime_test checks '

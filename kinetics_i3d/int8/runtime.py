@@ -16,7 +16,7 @@ import numpy as np
 
 from kinetics_i3d import arrays
 from kinetics_i3d import errors
-from kinetics_i3d.models import precision
+from kinetics_i3d.models import hardware
 
 EXTRA = "pip install 'kinetics-i3d-tf2[int8]'"
 # Compiled shapes kept per stream.
@@ -85,10 +85,10 @@ class Int8Predictor:
       InputError: int8 networks, and `ONEDNN_MAX_CPU_ISA` caps oneDNN
         below the CPU's AVX-512 (OpenVINO's plugin would crash).
     """
-    if precision.isa_cap_below_cpu() and any(
+    if hardware.isa_cap_below_cpu() and any(
         _is_quantized(m) for m in models.values()):
       raise errors.InputError(
-          f'ONEDNN_MAX_CPU_ISA={precision.onednn_isa_cap()} keeps oneDNN below '
+          f'ONEDNN_MAX_CPU_ISA={hardware.onednn_isa_cap()} keeps oneDNN below '
           'this CPU\'s AVX-512, and OpenVINO\'s CPU plugin crashes on int8 '
           'networks so capped: unset ONEDNN_MAX_CPU_ISA to run int8')
     self._core = require('openvino').Core()

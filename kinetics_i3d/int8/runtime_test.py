@@ -9,7 +9,7 @@ import openvino
 
 from kinetics_i3d import errors
 from kinetics_i3d.int8 import runtime
-from kinetics_i3d.models import precision
+from kinetics_i3d.models import hardware
 
 
 def _network(quantized: bool):
@@ -33,8 +33,8 @@ def _network(quantized: bool):
 class CappedIsaTest(absltest.TestCase):
 
   def test_int8_networks_are_refused_under_a_cap_below_avx512(self):
-    flags = precision.cpu_flags() | {'avx512f'}
-    with mock.patch.object(precision, 'cpu_flags', return_value=flags), \
+    flags = hardware.cpu_flags() | {'avx512f'}
+    with mock.patch.object(hardware, 'cpu_flags', return_value=flags), \
         mock.patch.dict(os.environ, {'ONEDNN_MAX_CPU_ISA': 'AVX2'}):
       with self.assertRaisesRegex(
           errors.InputError, "ONEDNN_MAX_CPU_ISA=AVX2 keeps oneDNN below this "
@@ -45,7 +45,7 @@ class CappedIsaTest(absltest.TestCase):
       runtime.Int8Predictor({'rgb': _network(quantized=False)})
 
   def test_without_a_cap_below_the_cpu_int8_runs(self):
-    if precision.isa_cap_below_cpu():
+    if hardware.isa_cap_below_cpu():
       self.skipTest('this run caps oneDNN below the CPU (the test above '
                     'checks that case)')
     clips = np.full((1, 9, 193, 193, 3), 0.5, np.float32)

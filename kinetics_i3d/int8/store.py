@@ -19,11 +19,11 @@ from absl import logging
 
 from kinetics_i3d import errors
 from kinetics_i3d import outputs
-from kinetics_i3d import pretrained
 from kinetics_i3d.downloads import cache
 from kinetics_i3d.int8 import calibration_set
 from kinetics_i3d.int8 import quantize
 from kinetics_i3d.int8 import runtime
+from kinetics_i3d.models import weights as weights_lib
 from kinetics_i3d.video import display
 
 # The sample video held out to measure models calibrated on the samples.
@@ -99,7 +99,7 @@ def sample_split() -> calibration_set.Split:
 
 def _quantize_command(weights_name: str, folder: str) -> str:
   """The `i3d-quantize` command line that makes `weights_name` in `folder`."""
-  flags = [f'--eval_type={pretrained.info(weights_name).stream}']
+  flags = [f'--eval_type={weights_lib.get(weights_name).stream}']
   if not weights_name.endswith('_imagenet'):
     flags.append('--noimagenet_pretrained')
   return ' '.join(['i3d-quantize', *flags, f'--output_dir={folder}',

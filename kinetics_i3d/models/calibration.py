@@ -25,7 +25,7 @@ import numpy as np
 
 from kinetics_i3d import outputs
 from kinetics_i3d.downloads import cache
-from kinetics_i3d.models import precision
+from kinetics_i3d.models import hardware
 
 CACHE_FILE = 'calibration.json'
 # (input [batch, frames, height, width, channels], kernel size, output
@@ -54,13 +54,13 @@ def machine_key(device: Optional[str] = None) -> str:
     if gpus:
       details = tf.config.experimental.get_device_details(gpus[0])
       device = 'GPU:' + details.get('device_name', gpus[0].name)
-  flags = ' '.join(sorted(precision.cpu_flags()))
+  flags = ' '.join(sorted(hardware.cpu_flags()))
   parts = {
-      'cpu': precision.cpuinfo_field('model name') or '',
+      'cpu': hardware.cpuinfo_field('model name') or '',
       'cpu_flags': hashlib.sha256(flags.encode()).hexdigest()[:16],
       'tensorflow': f'{tf.version.VERSION} {tf.version.GIT_VERSION}',
-      'ONEDNN_MAX_CPU_ISA': precision.onednn_isa_cap(),
-      'TF_ENABLE_ONEDNN_OPTS': '1' if precision.onednn_enabled() else '0',
+      'ONEDNN_MAX_CPU_ISA': hardware.onednn_isa_cap(),
+      'TF_ENABLE_ONEDNN_OPTS': '1' if hardware.onednn_enabled() else '0',
       'device': device,
   }
   return json.dumps(parts, sort_keys=True)

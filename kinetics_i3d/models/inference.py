@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d import arrays
+from kinetics_i3d.models import hardware
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import precision as precision_lib
 from kinetics_i3d.models import space_to_depth
@@ -102,7 +103,7 @@ class FoldedI3D(tf.Module):
     self.num_channels = int(model.layers['Conv3d_1a_7x7'].conv_3d.w.shape[3])
     if blocked_first_conv is None:
       blocked_first_conv = (self.dtype == tf.bfloat16 and
-                            precision_lib.amx_in_use())
+                            hardware.amx_in_use())
     self._stages: List[Tuple[str, object]] = []
     for endpoint, layer in model.layers.items():
       if isinstance(layer, i3d.Unit3D):

@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kinetics_i3d.models import checkpoints
+from kinetics_i3d.models import hardware
 from kinetics_i3d.models import i3d
 from kinetics_i3d.models import inference
 from kinetics_i3d.models import precision
@@ -34,8 +35,8 @@ def _bfloat16_kernels_run() -> bool:
   kernels by the CPU's own features, and oneDNN refuses to make them. A real
   older CPU gets Eigen's.
   """
-  return not (precision.onednn_enabled() and precision.cpu_has_bfloat16() and
-              precision.isa_cap_excludes_bfloat16())
+  return not (hardware.onednn_enabled() and hardware.cpu_has_bfloat16() and
+              hardware.isa_cap_excludes_bfloat16())
 
 
 class FoldedTest(absltest.TestCase):
@@ -103,7 +104,7 @@ class FoldedTest(absltest.TestCase):
       folded = inference.FoldedI3D(self.rgb, dtype)
       first = folded._stages[0][1]  # pylint: disable=protected-access
       self.assertEqual(first.blocked,
-                       dtype == 'bfloat16' and precision.amx_in_use())
+                       dtype == 'bfloat16' and hardware.amx_in_use())
 
   def test_forced_bfloat16_stays_near_float32_on_any_kernels(self):
     # What an exported bfloat16 SavedModel computes, wherever it runs.

@@ -12,6 +12,7 @@ import os
 from typing import Optional, Sequence
 
 from kinetics_i3d.downloads import cache
+from kinetics_i3d.models import cached_weights
 
 # The release's folder under the current folder, where the commands look.
 LOCAL_DATA = 'data'
@@ -46,7 +47,7 @@ def checkpoint(name: str, checkpoint_dir: Optional[str] = None,
   """
   if checkpoint_dir:
     return os.path.join(checkpoint_dir, name, cache.CHECKPOINT_FILE)
-  return _local_checkpoint(name, data_dir) or cache.checkpoint(name)
+  return _local_checkpoint(name, data_dir) or cached_weights.checkpoint(name)
 
 
 def checkpoint_dir(names: Sequence[str], given: Optional[str] = None,

@@ -12,6 +12,7 @@ from absl.testing import absltest
 import tensorflow as tf
 
 from kinetics_i3d.models import calibration
+from kinetics_i3d.models import hardware
 from kinetics_i3d.models import precision
 
 _ZEN3 = frozenset({'avx2', 'fma', 'f16c'})
@@ -37,10 +38,10 @@ class _Machine(absltest.TestCase):
 
   def _cpu(self, flags, model='AMD EPYC', **environment):
     """Pretends to run on a CPU with `flags`, with no GPU."""
-    self.enter_context(mock.patch.object(precision, 'cpu_flags',
+    self.enter_context(mock.patch.object(hardware, 'cpu_flags',
                                          return_value=flags))
     self.enter_context(mock.patch.object(
-        precision, 'cpuinfo_field',
+        hardware, 'cpuinfo_field',
         side_effect=lambda name: model if name == 'model name' else None))
     self.enter_context(mock.patch.object(
         tf.config, 'list_physical_devices', return_value=[]))
@@ -109,9 +110,9 @@ class SupportTest(_Machine):
       with self.subTest(f'{sorted(flags & {"amx_bf16"})} {environment} '
                         f'granted={granted}'):
         self._cpu(flags, **environment)
-        with mock.patch.object(precision, 'amx_permitted',
+        with mock.patch.object(hardware, 'amx_permitted',
                                return_value=granted):
-          self.assertEqual(precision.amx_in_use(), expected)
+          self.assertEqual(hardware.amx_in_use(), expected)
 
   def test_gpus_from_ampere_on(self):
     self._cpu(_ZEN3)
@@ -134,7 +135,7 @@ class SupportTest(_Machine):
 
   def test_amx_permission_is_asked_of_the_kernel(self):
     # Whatever the answer here, asking must not fail.
-    self.assertIsInstance(precision.amx_permitted(), bool)
+    self.assertIsInstance(hardware.amx_permitted(), bool)
 
 
 class MeasuredChoiceTest(_Machine):
@@ -241,8 +242,8 @@ class MeasureTest(absltest.TestCase):
     # No timing asserted: the measurement is positive and finite. (Where
     # ONEDNN_MAX_CPU_ISA keeps oneDNN below a bfloat16 CPU's bfloat16 ISA,
     # oneDNN has no bfloat16 convolution, and `choose` measures none.)
-    names = ['float32'] + ([] if precision.cpu_has_bfloat16() and
-                           precision.isa_cap_excludes_bfloat16() else
+    names = ['float32'] + ([] if hardware.cpu_has_bfloat16() and
+                           hardware.isa_cap_excludes_bfloat16() else
                            ['bfloat16'])
     for name in names:
       with mock.patch.object(calibration, 'SHAPES',

@@ -12,7 +12,7 @@ products in another order. It costs (2 ceil(k/2) / k)^2 the FLOPs (1.31x for
 k = 7), which only AMX's idle tile rows repay: without AMX (AVX512_BF16 on
 AMD Zen 4) the whole RGB network ran 3% to 5% slower in bfloat16 with it,
 so `inference.FoldedI3D` uses it in bfloat16 on AMX only
-(`precision.amx_in_use`).
+(`hardware.amx_in_use`).
 
 Time keeps its stride and kernel; 'SAME' padding is made explicit, as
 TensorFlow pads (the extra row or column at the end, where it pads an odd

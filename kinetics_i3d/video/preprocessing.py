@@ -37,6 +37,7 @@ from typing import Iterator, Optional, Tuple
 import cv2
 import numpy as np
 
+from kinetics_i3d import arrays
 from kinetics_i3d import errors
 from kinetics_i3d.video import decoding
 from kinetics_i3d.video import display
@@ -99,6 +100,35 @@ def rescale_flow(flow: np.ndarray) -> np.ndarray:
 def center_crop_offsets(height: int, width: int,
                         size: int = CROP_SIZE) -> Tuple[int, int]:
   return (height - size) // 2, (width - size) // 2
+
+
+def crop_views(clip: np.ndarray, stream: str, crops: str) -> np.ndarray:
+  """[1, T, H, W, C] frames to the [views, T, h, w, C] the network sees
+  with `crops` ('center', 'ten' or 'full', `features.CROPS`).
+
+  Raises:
+    ArrayError: `clip` is not network input of `stream`, channels last, of
+      at least 224 pixels for the centre and ten crops
+      (`arrays.network_clips`).
+  """
+  size = CROP_SIZE
+  clip = np.asarray(arrays.network_clips(
+      clip, stream, min_frames=1, min_size=1 if crops == 'full' else size))
+  height, width = clip.shape[2:4]
+  if crops == 'full':
+    return clip
+  if crops == 'center':
+    if (height, width) == (size, size):
+      return clip
+    return crop(clip, center_crop_offsets(height, width))
+  corners = [(0, 0), (0, width - size), (height - size, 0),
+             (height - size, width - size),
+             center_crop_offsets(height, width)]
+  views = np.concatenate([crop(clip, o) for o in corners])
+  mirrored = views[:, :, :, ::-1]
+  if stream == 'flow':  # A mirrored motion moves the other way along x.
+    mirrored = mirrored * np.array([-1, 1], mirrored.dtype)
+  return np.concatenate([views, mirrored])
 
 
 def random_crop_offsets(height: int, width: int, rng: np.random.Generator,

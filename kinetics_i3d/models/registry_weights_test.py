@@ -12,7 +12,7 @@ import tensorflow as tf
 from kinetics_i3d import errors
 from kinetics_i3d.datasets import label_maps
 from kinetics_i3d.downloads import registry
-from kinetics_i3d.downloads import registry_weights
+from kinetics_i3d.models import registry_weights
 from kinetics_i3d.models import checkpoints
 from kinetics_i3d.models import i3d
 from kinetics_i3d.testing import release_indexes
