@@ -125,10 +125,6 @@ class ClassifyVideoTest(absltest.TestCase):
                      '^error: no checkpoint at .*flow_imagenet')
 
 
-if __name__ == '__main__':
-  absltest.main()
-
-
 class LongVideoTest(absltest.TestCase):
   """Streaming: memory, the timeline and truncated files."""
 
@@ -200,3 +196,7 @@ class LongVideoTest(absltest.TestCase):
         script_testing.last_line(result.stderr),
         'error: --window_sec=0.3 is 8 frames at 25 fps; the network needs 9: '
         'give --window_sec=0.36 or more')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -50,7 +50,7 @@ class EvaluateTest(absltest.TestCase):
 
     saved = os.path.join(root, 'logits.npz')
     result = script_testing.run(
-        'evaluate.py', '--stream=joint', f'--rgb_checkpoint={root}/rgb',
+        'evaluate.py', '--eval_type=joint', f'--rgb_checkpoint={root}/rgb',
         f'--flow_checkpoint={root}/flow', f'--data={root}/data', '--json',
         f'--logits_out={saved}')
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
@@ -82,7 +82,7 @@ class EvaluateTest(absltest.TestCase):
               np.zeros((1, 9, 224, 224, 3), np.float32))
       np.save(os.path.join(root, name, 'y_flow.npy'),
               np.zeros((1, 9, 224, 224, 2), np.float32))
-    result = script_testing.run_in_process('evaluate', '--stream=joint',
+    result = script_testing.run_in_process('evaluate', '--eval_type=joint',
                                            f'--rgb_checkpoint={root}',
                                            f'--flow_checkpoint={root}',
                                            f'--data={root}')

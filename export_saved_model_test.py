@@ -116,7 +116,7 @@ class ExportTest(absltest.TestCase):
     result = script_testing.run(*args)
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
-                     '^error: .* exists; pass --overwrite')
+                     '^error: .* exists: pass --overwrite')
 
 
 if __name__ == '__main__':

@@ -51,7 +51,7 @@ class SingleVideoTest(absltest.TestCase):
     result = _run(video, f'--rgb_out={rgb_out}')
     self.assertEqual(result.returncode, 1)
     self.assertRegex(script_testing.last_line(result.stderr),
-                     '^error: .*x_rgb.npy exists; pass --overwrite')
+                     '^error: .*x_rgb.npy exists: pass --overwrite')
     self.assertEqual(os.path.getmtime(rgb_out), before)
     result = _run(video, f'--rgb_out={rgb_out}', '--overwrite',
                   '--end_sec=0.36')

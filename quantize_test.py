@@ -42,7 +42,7 @@ class QuantizeScriptTest(absltest.TestCase):
     again = script_testing.run('quantize.py', '--eval_type=rgb', checkpoints,
                                env=env)
     self.assertEqual(again.returncode, 1)
-    self.assertIn('exists; pass --overwrite', again.stderr)
+    self.assertIn('exists: pass --overwrite', again.stderr)
 
     # The cyclist, classified in int8 with the model just made.
     result = script_testing.run(

@@ -59,12 +59,44 @@ def disk_full_error(path: str) -> DiskFullError:
                        'written')
 
 
-def check_absent(path: str, flag: str) -> None:
-  """Raises ExistingOutputError if a file is at `path`, which --`flag`
-  names and which is never replaced."""
-  if os.path.exists(path):
+def exists(path: str) -> bool:
+  """Whether anything is at `path`: a local path, or a `scheme://` one
+  (`gs://...`) through `tf.io.gfile` (TensorFlow is imported only then)."""
+  if '://' in path:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    return tf.io.gfile.exists(path)
+  return os.path.lexists(path)
+
+
+OVERWRITE_FIX = 'pass --overwrite to replace it'
+
+
+def check_new(path: str, fix: str = OVERWRITE_FIX, overwrite: bool = False,
+              checkpoint: bool = False) -> None:
+  """The one check that an output does not exist yet.
+
+  Args:
+    path: the output, local or remote (`exists`).
+    fix: what the user does about it, for the message.
+    overwrite: the output may be replaced: nothing is checked.
+    checkpoint: `path` is a checkpoint prefix (its `.index` is looked for).
+
+  Raises:
+    ExistingOutputError: `'<path> exists: <fix>'`, or for a checkpoint
+      `'a checkpoint exists at <path>: <fix>'`.
+  """
+  if overwrite:
+    return
+  if checkpoint and exists(path + '.index'):
     raise errors.ExistingOutputError(
-        f'{path} exists; give another --{flag} or remove it')
+        f'a checkpoint exists at {path}: {fix}')
+  if not checkpoint and exists(path):
+    raise errors.ExistingOutputError(f'{path} exists: {fix}')
+
+
+def check_absent(path: str, flag: str) -> None:
+  """`check_new` of a file that --`flag` names and that is never replaced."""
+  check_new(path, f'give another --{flag} or remove it')
 
 
 def remove(path: str) -> None:

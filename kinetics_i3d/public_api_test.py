@@ -15,8 +15,9 @@ import kinetics_i3d
 from kinetics_i3d import pretrained
 from kinetics_i3d.testing import repo_paths
 
-_PACKAGES = ('kinetics_i3d', 'kinetics_i3d.datasets', 'kinetics_i3d.downloads',
-             'kinetics_i3d.fvd', 'kinetics_i3d.models',
+_PACKAGES = ('kinetics_i3d', 'kinetics_i3d.arrays', 'kinetics_i3d.datasets',
+             'kinetics_i3d.downloads', 'kinetics_i3d.fvd',
+             'kinetics_i3d.int8', 'kinetics_i3d.models',
              'kinetics_i3d.pipelines', 'kinetics_i3d.training',
              'kinetics_i3d.video')
 

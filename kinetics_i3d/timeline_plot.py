@@ -6,6 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d import timeline as timeline_lib
 
 FORMATS = ('.png', '.pdf', '.svg', '.jpg')
@@ -19,9 +20,7 @@ def check_output(path: str) -> None:
     InputError: the extension is not an image format, or the folder is
       missing.
   """
-  if os.path.exists(path):
-    raise errors.ExistingOutputError(
-        f'{path} exists: remove it or give another --plot file')
+  outputs.check_new(path, 'remove it or give another --plot file')
   if os.path.splitext(path)[1].lower() not in FORMATS:
     raise errors.InputError(
         f'--plot={path}: name a {", ".join(FORMATS)} file')

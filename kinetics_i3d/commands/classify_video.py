@@ -57,8 +57,7 @@ FLAGS = flags.FLAGS
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
-                    'Streams to run.')
+  common_flags.define_eval_type_flag('joint', 'Streams to run.')
   common_flags.define_checkpoint_flags()
   flags.DEFINE_string('label_map', None,
                       'Kinetics-400 class names (default: the package\'s).')

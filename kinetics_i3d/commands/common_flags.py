@@ -9,6 +9,7 @@ from absl import flags
 from kinetics_i3d import errors
 from kinetics_i3d import feature_protocols
 from kinetics_i3d.models import precision
+from kinetics_i3d.models import streams
 from kinetics_i3d.video import display
 from kinetics_i3d.video import optical_flow
 
@@ -49,6 +50,14 @@ def define_color_matrix_flag() -> None:
       'preprocessing converted (OpenCV through FFmpeg), or tagged: the '
       'matrix and range each video is tagged with (BT.709 for HD video), as '
       'players show it.')
+
+
+def define_eval_type_flag(default: str, help_text: str,
+                          rgb600: bool = False) -> None:
+  """Defines --eval_type, the streams a command runs (`streams.EVAL_TYPES`;
+  'rgb600', the Kinetics-600 RGB model, only where `rgb600`)."""
+  choices = [t for t in streams.EVAL_TYPES if rgb600 or t != 'rgb600']
+  flags.DEFINE_enum('eval_type', default, choices, help_text)
 
 
 def define_precision_flag(what: str = 'the forward pass') -> None:

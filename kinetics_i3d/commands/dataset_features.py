@@ -63,8 +63,7 @@ def define_flags() -> None:
   options.define_manifest_flags()
   flags.DEFINE_string('output', None, 'Output prefix of the shards.',
                       required=True)
-  flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
-                    'Streams: joint concatenates RGB and Flow.')
+  common_flags.define_eval_type_flag('rgb', 'Streams: joint concatenates RGB and Flow.')
   common_flags.define_protocol_flags()
   flags.DEFINE_string(
       'checkpoint_dir', None,
@@ -162,10 +161,8 @@ def _clear_output(prefix: str) -> None:
       there).
   """
   index = layout.index_path(prefix)
-  if os.path.exists(index):
-    raise errors.ExistingOutputError(
-        f'the features of {prefix} exist ({index}): remove them to extract '
-        'again')
+  outputs.check_new(index, f'the features of {prefix} are there: remove '
+                    'them to extract again')
   for path in glob.glob(f'{glob.escape(prefix)}-*-of-*.tfrecord'):
     outputs.remove(path)  # A stopped run's.
 

@@ -1,7 +1,7 @@
 """Top-1 and top-5 accuracy of trained I3D streams, per stream and fused.
 
-  python evaluate.py --stream=rgb --checkpoint=DIR_OR_PREFIX --data=DATA
-  python evaluate.py --stream=joint --rgb_checkpoint=A --flow_checkpoint=B \
+  python evaluate.py --eval_type=rgb --checkpoint=DIR_OR_PREFIX --data=DATA
+  python evaluate.py --eval_type=joint --rgb_checkpoint=A --flow_checkpoint=B \
       --data=DATA
 
 --model_dir is a synonym of --checkpoint (the newest checkpoint of a
@@ -18,10 +18,12 @@ from typing import Sequence
 
 from absl import app
 from absl import flags
+from absl import logging
 
 from kinetics_i3d import cli
 from kinetics_i3d import lazy_modules
 from kinetics_i3d import outputs
+from kinetics_i3d.commands import common_flags
 from kinetics_i3d.datasets import sources
 from kinetics_i3d.models import precision
 from kinetics_i3d.models import streams
@@ -36,8 +38,9 @@ FLAGS = flags.FLAGS
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_enum('stream', 'rgb', ['rgb', 'flow', 'joint'],
-                    'Stream(s) to evaluate.')
+  common_flags.define_eval_type_flag('rgb', 'Stream(s) to evaluate.')
+  flags.DEFINE_enum('stream', None, ['rgb', 'flow', 'joint'],
+                    'Deprecated: --eval_type.')
   flags.DEFINE_string('checkpoint', None,
                       'Checkpoint prefix or training folder.')
   flags.DEFINE_string('model_dir', None, 'Training folder.')
@@ -57,18 +60,32 @@ def define_flags() -> None:
       'labels to this new .npz file.')
 
 
+def _eval_type() -> str:
+  """--eval_type, or the deprecated --stream (with a warning line)."""
+  if FLAGS.stream is None:
+    return FLAGS.eval_type
+  if FLAGS['eval_type'].present and FLAGS.eval_type != FLAGS.stream:
+    raise app.UsageError(f'--stream={FLAGS.stream} (deprecated) and '
+                         f'--eval_type={FLAGS.eval_type} disagree: give '
+                         '--eval_type alone')
+  logging.warning('--stream is deprecated and goes in 0.4: give '
+                  '--eval_type=%s', FLAGS.stream)
+  return FLAGS.stream
+
+
 @cli.reports_input_errors
 def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
   precision.refuse_int8(FLAGS.precision, 'evaluate.py')
-  if FLAGS.stream == 'joint':
+  eval_type = _eval_type()
+  if eval_type == 'joint':
     stream_names = ('rgb', 'flow')
     given = {'rgb': FLAGS.rgb_checkpoint, 'flow': FLAGS.flow_checkpoint}
   else:
-    stream_names = (FLAGS.stream,)
-    given = {FLAGS.stream: FLAGS.checkpoint or FLAGS.model_dir or
-             (FLAGS.rgb_checkpoint if FLAGS.stream == 'rgb' else
+    stream_names = (eval_type,)
+    given = {eval_type: FLAGS.checkpoint or FLAGS.model_dir or
+             (FLAGS.rgb_checkpoint if eval_type == 'rgb' else
               FLAGS.flow_checkpoint)}
   missing = [s for s in stream_names if not given[s]]
   if missing:

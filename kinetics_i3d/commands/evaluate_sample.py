@@ -65,8 +65,8 @@ COMBINATIONS = (
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_enum('eval_type', 'joint', list(streams.EVAL_TYPES),
-                    'rgb, rgb600, flow, or joint')
+  common_flags.define_eval_type_flag('joint', 'rgb, rgb600, flow, or joint',
+                                     rgb600=True)
   common_flags.define_checkpoint_flags()
   flags.DEFINE_string(
       'rgb_sample', None, 'RGB input, [1, frames, 224, 224, 3] .npy (default: '

@@ -10,7 +10,6 @@ and/or `flow`); see `kinetics_i3d/models/export.py`.
 
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 from absl import app
@@ -18,8 +17,8 @@ from absl import flags
 from absl import logging
 
 from kinetics_i3d import cli
-from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.models import precision
@@ -34,8 +33,7 @@ FLAGS = flags.FLAGS
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_enum('eval_type', 'joint', ['rgb', 'flow', 'joint'],
-                    'Streams to export.')
+  common_flags.define_eval_type_flag('joint', 'Streams to export.')
   flags.DEFINE_string('output', None, 'SavedModel folder.',
                       required=True)
   common_flags.define_checkpoint_flags()
@@ -52,9 +50,7 @@ def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'unexpected arguments: {" ".join(argv[1:])}')
   stream_names = streams.EVAL_TYPES[FLAGS.eval_type]
-  if os.path.exists(FLAGS.output) and not FLAGS.overwrite:
-    raise errors.ExistingOutputError(
-        f'{FLAGS.output} exists; pass --overwrite to replace it')
+  outputs.check_new(FLAGS.output, overwrite=FLAGS.overwrite)
   if FLAGS.precision != 'float32':
     supported, reason = precision.support(FLAGS.precision)
     if not supported:

@@ -58,8 +58,7 @@ FLAGS = flags.FLAGS
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
   flags.DEFINE_string('out', None, 'Output folder.', required=True)
-  flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
-                    'Streams: joint concatenates RGB and Flow.')
+  common_flags.define_eval_type_flag('rgb', 'Streams: joint concatenates RGB and Flow.')
   common_flags.define_protocol_flags()
   flags.DEFINE_enum('format', 'npz', ['npz', 'npy'],
                     'npz: features, times and settings in one file; npy: '

@@ -21,6 +21,7 @@ from absl import flags
 from kinetics_i3d import cli
 from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import outputs
 
 # Heavy (TensorFlow, Beam): imported when a path first uses them.
 inflation = lazy_modules.load('kinetics_i3d.models.inflation')
@@ -46,8 +47,8 @@ def main(argv: Sequence[str]) -> None:
   source = FLAGS.inception_v1_checkpoint
   if not (os.path.exists(source) or os.path.exists(source + '.index')):
     raise errors.MissingFileError(f'no checkpoint at {source}')
-  if os.path.exists(FLAGS.output + '.index'):
-    raise errors.ExistingOutputError(f'a checkpoint exists at {FLAGS.output}')
+  outputs.check_new(FLAGS.output, 'remove it or give another --output',
+                    checkpoint=True)
   count = inflation.inflate_checkpoint(FLAGS.inception_v1_checkpoint,
                                        FLAGS.output, FLAGS.stream)
   print(f'Wrote {FLAGS.output}: {count} inflated {FLAGS.stream} variables '

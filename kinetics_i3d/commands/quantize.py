@@ -25,8 +25,8 @@ from absl import app
 from absl import flags
 
 from kinetics_i3d import cli
-from kinetics_i3d import errors
 from kinetics_i3d import lazy_modules
+from kinetics_i3d import outputs
 from kinetics_i3d.commands import common_flags
 from kinetics_i3d.commands import locations
 from kinetics_i3d.downloads import cache
@@ -44,8 +44,7 @@ FLAGS = flags.FLAGS
 
 def define_flags() -> None:
   """Defines the command's flags (when it runs, never at import)."""
-  flags.DEFINE_enum('eval_type', 'rgb', ['rgb', 'flow', 'joint'],
-                    'Streams to quantize (joint: both).')
+  common_flags.define_eval_type_flag('rgb', 'Streams to quantize (joint: both).')
   flags.DEFINE_string('videos', None, 'Folder of calibration videos; '
                       'default: the sample videos.')
   flags.DEFINE_string('manifest', None, 'A Kinetics CSV naming the clips '
@@ -65,9 +64,7 @@ def _check_inputs(root: str, names: Sequence[str]) -> None:
   options.check_manifest_flags()
   for name in names:
     directory = os.path.join(root, name)
-    if os.path.exists(directory) and not FLAGS.overwrite:
-      raise errors.ExistingOutputError(
-          f'{directory} exists; pass --overwrite to replace it')
+    outputs.check_new(directory, overwrite=FLAGS.overwrite)
 
 
 @cli.reports_input_errors

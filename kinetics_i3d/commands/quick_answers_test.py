@@ -54,7 +54,7 @@ MISTAKES = (
     ('evaluate_sample', ['--eval_type=rgb', '--rgb_sample=/nonexistent.npy'],
      'error: no sample at /nonexistent.npy'),
     ('export_saved_model', ['--eval_type=rgb', '--output=exists'],
-     'error: exists exists; pass --overwrite'),
+     'error: exists exists: pass --overwrite'),
     ('dataset_features', ['--shards=/nonexistent', '--output=out/f'],
      'error: no TFRecord shards'),
     ('dataset_features', ['--shards=a', '--videos=b', '--output=out/f'],
@@ -68,7 +68,7 @@ MISTAKES = (
      'error: no data at /nonexistent'),
     ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=/nonexistent'],
      'error: no data at /nonexistent'),
-    ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=exists',
+    ('evaluate', ['--eval_type=rgb', '--checkpoint=c', '--data=exists',
                   '--logits_out=exists.npy'], 'error: exists.npy exists'),
     ('inflate_imagenet', ['--inception_v1_checkpoint=/nonexistent',
                           '--output=out/model.ckpt'],
@@ -76,7 +76,7 @@ MISTAKES = (
     ('preprocess_video', ['/nonexistent.mp4', '--rgb_out=out.npy'],
      'error: no video at /nonexistent.mp4'),
     ('preprocess_video', ['video.mp4', '--rgb_out=exists.npy'],
-     'error: exists.npy exists; pass --overwrite'),
+     'error: exists.npy exists: pass --overwrite'),
     ('evaluate_sample', ['--output_dir=out', '--eval_type=rgb'],
      'error: --output_dir runs every combination: leave out --eval_type'),
     ('evaluate_sample', ['--output_dir=out', '--checkpoint_dir=/nonexistent',
@@ -96,7 +96,7 @@ MISTAKES = (
     ('fvd', ['unit.npy', 'short.npy', '--value_range=0-255', '--layout=NCTHW'],
      "error: unit.npy has shape [3, 9, 16, 16, 3], which is NTHWC (channels "
      "last, the default), not NCTHW: pass layout='NTHWC'"),
-    ('evaluate', ['--stream=rgb', '--checkpoint=c', '--data=exists',
+    ('evaluate', ['--eval_type=rgb', '--checkpoint=c', '--data=exists',
                   '--precision=int8'], 'error: evaluate.py does not run int8'),
     ('quantize', ['--videos=/nonexistent'],
      'error: no videos folder at /nonexistent'),
@@ -105,7 +105,7 @@ MISTAKES = (
     ('quantize', ['--videos=exists', '--manifest=/nonexistent.csv'],
      'error: no manifest at /nonexistent.csv'),
     ('quantize', ['--output_dir=exists', '--eval_type=joint'],
-     'error: exists/rgb_imagenet exists; pass --overwrite'),
+     'error: exists/rgb_imagenet exists: pass --overwrite'),
 )
 
 

@@ -13,7 +13,6 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from kinetics_i3d import errors
 from kinetics_i3d import outputs
 
 # The header's fixed size: room for any shape of a 5-d array. A multiple of
@@ -32,9 +31,7 @@ def _header(shape: Sequence[int]) -> bytes:
 
 def check_new_output(path: str, overwrite: bool) -> None:
   """Raises ExistingOutputError if `path` exists and may not be replaced."""
-  if os.path.exists(path) and not overwrite:
-    raise errors.ExistingOutputError(
-        f'{path} exists; pass --overwrite to replace it')
+  outputs.check_new(path, overwrite=overwrite)
 
 
 class NpyWriter:

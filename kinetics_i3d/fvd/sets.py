@@ -108,9 +108,7 @@ def check_new_statistics_file(path: str) -> None:
     ExistingOutputError: `path` exists.
     InputError: it does not end with `.npz`.
   """
-  if os.path.exists(path):
-    raise errors.ExistingOutputError(f'{path} exists: remove it or give '
-                                     'another --save_stats file')
+  outputs.check_new(path, 'remove it or give another --save_stats file')
   if not path.endswith('.npz'):
     raise errors.InputError(f'--save_stats={path}: name an .npz file')
 

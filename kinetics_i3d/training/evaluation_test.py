@@ -53,7 +53,7 @@ class EvaluationTest(absltest.TestCase):
       np.testing.assert_array_equal(saved['labels'], [2, 0])
       self.assertEqual(list(saved['class_names']), ['a', 'b', 'c'])
     with self.assertRaisesRegex(errors.ExistingOutputError,
-                                'logits.npz exists; give another'):
+                                'logits.npz exists: give another'):
       evaluation.save_logits(path, {'rgb': rgb * 0}, np.array([0, 0]), 'abc')
     with np.load(path) as saved:
       np.testing.assert_array_equal(saved['rgb'], rgb)
