@@ -180,10 +180,11 @@ def embed(videos: arrays.ArrayLike, embedder: Optional[Embedder] = None,
     ArrayError: videos that do not fit (`arrays.video_frames`), checked
       before any network is built.
   """
-  arrays.video_frames(videos, value_range, layout=layout)  # Before building.
   global _default_embedder
   if embedder is None:
     if _default_embedder is None:
+      # Bad videos are refused before the network is restored.
+      arrays.video_frames(videos, value_range, layout=layout)
       _default_embedder = Embedder()
     embedder = _default_embedder
   return embedder(videos, value_range, layout)
